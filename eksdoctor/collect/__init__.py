@@ -1,0 +1,19 @@
+"""Collectors: the only code that talks to AWS, Kubernetes, the filesystem or subprocesses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Options:
+    cluster: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    context: str | None = None
+    kubeconfig: str | None = None
+    timeout: float = 60.0
+
+
+def collect(options: Options) -> dict:
+    from .run import collect_bundle
+    return collect_bundle(options)
