@@ -43,18 +43,19 @@ class Result:
     fix: tuple[FixStep, ...] = ()
     severity: Severity | None = None  # overrides the check's default for this result
     facts: tuple[tuple[str, str], ...] = ()
+    confidence: str = ""  # "certain" (e.g. confirmed by an authenticator log line), "likely", "possible"
 
 
 def passed(detail: str = "", *, evidence=(), title: str = "", facts=()) -> Result:
     return Result(Status.PASS, title=title, detail=detail, evidence=tuple(evidence), facts=tuple(facts))
 
 
-def failed(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=()) -> Result:
-    return Result(Status.FAIL, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts))
+def failed(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="") -> Result:
+    return Result(Status.FAIL, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence)
 
 
-def warned(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=()) -> Result:
-    return Result(Status.WARN, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts))
+def warned(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="") -> Result:
+    return Result(Status.WARN, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence)
 
 
 def skipped(reason: str, *, evidence=()) -> Result:

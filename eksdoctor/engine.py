@@ -11,7 +11,7 @@ from typing import Iterable
 
 from .bundle import Bundle, collect_hint
 from .check import STAGES, Check, CheckDefinitionError, Result
-from .findings import Finding, Severity, Status
+from .findings import CONFIDENCES, Finding, Severity, Status
 from .model.probe import probe_outcome
 
 GROUP = "eksdoctor.checks"
@@ -155,6 +155,8 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
 
 
 def _finding(check: Check, result: Result) -> Finding:
+    if result.confidence not in CONFIDENCES:
+        raise ValueError(f"confidence {result.confidence!r} is not one of {CONFIDENCES}")
     return Finding(
         id=check.id,
         check=check.id,
@@ -167,6 +169,7 @@ def _finding(check: Check, result: Result) -> Finding:
         docs=check.docs,
         stage=check.stage,
         facts=result.facts,
+        confidence=result.confidence,
     )
 
 

@@ -38,6 +38,8 @@ CLUSTER_ADMIN = "cluster admin"
 CLUSTER_CREATOR = "cluster creator"
 IAM_ADMIN = "IAM admin"
 
+CONFIDENCES = ("", "certain", "likely", "possible")
+
 _URL = re.compile(r"^\s*[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -74,6 +76,7 @@ class Finding:
     docs: str = ""
     stage: str = ""
     facts: tuple[tuple[str, str], ...] = field(default=())
+    confidence: str = ""  # "certain", "likely" or "possible" when a check can say; "" otherwise
 
     def to_dict(self) -> dict:
         return {
@@ -86,6 +89,7 @@ class Finding:
             "stage": self.stage,
             "evidence": list(self.evidence),
             "facts": {k: v for k, v in self.facts},
+            "confidence": self.confidence,
             "fix": [step.to_dict() for step in self.fix],
             "docs": self.docs,
         }
