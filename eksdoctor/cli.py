@@ -136,7 +136,8 @@ def diagnose(
 
     threshold = _fail_on(fail_on)
     data = collect(Options(cluster=cluster, region=region, profile=profile, context=context,
-                           kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout))
+                           kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+                           debug=_state["debug"]))
     if save_bundle is not None:
         write_bundle(data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))

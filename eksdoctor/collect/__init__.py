@@ -12,6 +12,7 @@ class Options:
     context: str | None = None
     kubeconfig: str | None = None
     timeout: float = 60.0
+    debug: bool = False
 
 
 def collect(options: Options) -> dict:
