@@ -1,7 +1,7 @@
 """The collection plan: which collectors run, after which others, and how the bundle is finished."""
 from __future__ import annotations
 
-from . import cloud, cluster_api, local
+from . import cloud, cluster_access, cluster_api, local
 from .context import Context
 from .graph import Clock, Collector, run_graph
 
@@ -18,6 +18,15 @@ COLLECTORS = [
     Collector("probe", cluster_api.collect_probe, after=("exec_plugin",), timeout=20),
     Collector("version", cluster_api.collect_version, after=("probe",), timeout=20),
     Collector("aws_auth", cluster_api.collect_aws_auth, after=("probe",), timeout=20),
+    Collector("access_entries", cluster_access.collect_access_entries, after=("exec_credentials",), timeout=30),
+    Collector("access_entry_details", cluster_access.collect_access_entry_details,
+              after=("access_entries", "identity_exec"), timeout=30),
+    Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
+    Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
+    Collector("iam_principals", cluster_access.collect_iam_principals,
+              after=("identity_exec", "access_entries", "nodegroups", "creator", "aws_auth"), timeout=30),
+    Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
+    Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
 ]
 
 
