@@ -8,8 +8,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+SELF_REVIEWS = frozenset({"/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"})  # creates that change nothing
+_requests: set[str] = set()  # every Kubernetes request this process sent, as "METHOD /path"
+_requests_lock = threading.Lock()
+
+
+def requests_made() -> list[str]:
+    with _requests_lock:
+        return sorted(_requests)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,10 @@ class KubeClient:
             headers["Authorization"] = f"Bearer {self._token}"
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if method != "GET" and path not in SELF_REVIEWS:
+            return {"error": {"code": "ReadOnlyViolation", "message": f"eksdoctor diagnose is read-only and refused {method} {path}"}}
+        with _requests_lock:
+            _requests.add(f"{method} {path}")
         try:
             resp = self._rest.request(method, self._server + path, headers=headers, body=body,
                                       _request_timeout=self._timeout)
