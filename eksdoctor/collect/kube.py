@@ -51,7 +51,9 @@ def endpoint_from_kubeconfig(cluster: dict) -> tuple[Endpoint | None, str | None
 
 
 class KubeClient:
-    def __init__(self, endpoint: Endpoint, token: str | None, timeout: float = 10.0):
+    """read_only=False only for eksdoctor/act (explicit --apply commands)."""
+
+    def __init__(self, endpoint: Endpoint, token: str | None, timeout: float = 10.0, read_only: bool = True):
         from kubernetes.client import Configuration
         from kubernetes.client.rest import RESTClientObject
         config = Configuration()
@@ -64,6 +66,7 @@ class KubeClient:
         self._server = endpoint.server
         self._token = token
         self._timeout = timeout
+        self._read_only = read_only
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
@@ -73,7 +76,7 @@ class KubeClient:
             headers["Authorization"] = f"Bearer {self._token}"
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if method != "GET" and path not in SELF_REVIEWS:
+        if self._read_only and method != "GET" and path not in SELF_REVIEWS:
             return {"error": {"code": "ReadOnlyViolation", "message": f"eksdoctor diagnose is read-only and refused {method} {path}"}}
         with _requests_lock:
             _requests.add(f"{method} {path}")
