@@ -127,6 +127,9 @@ def diagnose(
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds for the whole collection."),
+    admin_profile: Optional[str] = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin)."),
+    all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
+    can: list[str] = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).'),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
 ) -> None:
     """Collect live evidence (read-only), analyse it and print ranked findings with fixes."""
@@ -134,9 +137,17 @@ def diagnose(
     from .bundle import validate
     from .collect import Options, collect
 
+    from .model.question import QuestionError, parse_question
+
     threshold = _fail_on(fail_on)
+    try:
+        questions = tuple(parse_question(q) for q in can)
+    except QuestionError as exc:
+        raise UserError(str(exc)) from None
     data = collect(Options(cluster=cluster, region=region, profile=profile, context=context,
-                           kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout))
+                           kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+                           debug=_state["debug"], admin_profile=admin_profile, all_entries=all_entries,
+                           questions=questions))
     if save_bundle is not None:
         write_bundle(data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))
