@@ -130,6 +130,27 @@ def default_username(cluster: ClusterState, principal_arn: str, entry_type: str)
     return principal_arn
 
 
+IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+
+def iam_error(code: str, message: str) -> bytes:
+    return (f'<ErrorResponse xmlns="{IAM_NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>").encode()
+
+
+def simulate_xml(results: list[tuple[str, str, bool]]) -> bytes:
+    members = "".join(
+        f"<member><EvalActionName>{action}</EvalActionName><EvalResourceName>{resource}</EvalResourceName>"
+        + ("<EvalDecision>allowed</EvalDecision><MatchedStatements><member><SourcePolicyId>AdministratorAccess"
+           "</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member></MatchedStatements>"
+           if allowed else "<EvalDecision>implicitDeny</EvalDecision><MatchedStatements/>")
+        + "<MissingContextValues/></member>" for action, resource, allowed in results)
+    return (f'<SimulatePrincipalPolicyResponse xmlns="{IAM_NS}"><SimulatePrincipalPolicyResult>'
+            f"<IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults>"
+            f"</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+            f"</ResponseMetadata></SimulatePrincipalPolicyResponse>").encode()
+
+
 # ---------------------------------------------------------------------------------------------
 
 class Front:
@@ -167,6 +188,8 @@ class Front:
                 self._eks(environ, raw_path, query, body)
             if service == "cloudtrail" and headers.get("x-amz-target", "").endswith(".LookupEvents"):
                 self._lookup_events(json.loads(body or b"{}"))
+            if service == "iam" and b"Action=SimulatePrincipalPolicy" in body:
+                self._simulate(parse_qsl(body.decode()))
             status, out_headers, out = self._moto(environ, start_response)
             if service == "iam":
                 self._observe(out)
@@ -370,6 +393,19 @@ class Front:
         out = json.dumps(doc).encode()
         hdrs = [(k, v) for k, v in out_headers if k.lower() != "content-length"] + [("Content-Length", str(len(out)))]
         return out, hdrs
+
+    # -- IAM --
+    def _simulate(self, form: list[tuple[str, str]]) -> None:
+        """SimulatePrincipalPolicy (moto lacks it): lab principals hold AdministratorAccess unless the
+        scenario denies an action."""
+        params = dict(form)
+        source = params.get("PolicySourceArn", "")
+        if self.resolve_principal(source) is None:
+            raise Reply(404, iam_error("NoSuchEntity", f"The principal {source} does not exist."), "text/xml")
+        actions = [v for k, v in form if k.startswith("ActionNames.member.")]
+        resources = [v for k, v in form if k.startswith("ResourceArns.member.")] or ["*"]
+        raise Reply(200, simulate_xml([(a, r, a not in self.cluster.iam_denied_actions)
+                                       for a in actions for r in resources]), "text/xml")
 
     # -- CloudTrail --
     def _lookup_events(self, data: dict) -> None:

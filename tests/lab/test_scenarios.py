@@ -9,7 +9,7 @@ import pytest
 
 from .scenario import DEV_ARN, SSO_ARN
 from .state import ACCOUNT
-from .world import run_kubectl, run_shell
+from .world import run_eksdoctor, run_kubectl, run_shell
 
 pytestmark = pytest.mark.lab
 
@@ -47,6 +47,22 @@ def whoami(world) -> dict:
     return run.json()["status"]["userInfo"]
 
 
+def diagnose(world) -> tuple[object, dict, dict]:
+    """`eksdoctor diagnose` in the world as the user would run it: (run, diagnosis, saved bundle)."""
+    bundle = world.tmp / "bundle.json"
+    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin",
+                        "--save-bundle", str(bundle))
+    assert run.code in (0, 1, 3), run.err
+    return run, run.json(), json.loads(bundle.read_text())
+
+
+def assert_eksdoctor_sees_the_401(world) -> None:
+    """What kubectl got is what eksdoctor's probe got, and it does not call the cluster healthy."""
+    run, diagnosis, bundle = diagnose(world)
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 401
+    assert diagnosis["summary"]["verdict"] != "healthy" and run.code != 0
+
+
 def rewrite_aws_auth(world, old: str, new: str):
     """Edit aws-auth as a cluster admin: save, sed, replace (fails on a concurrent edit)."""
     for command in ("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml",
@@ -66,10 +82,16 @@ def test_healthy_user(lab):
     assert me["extra"]["canonicalArn"] == [DEV_ARN]
     assert denied(world) == []
 
+    run, diagnosis, bundle = diagnose(world)
+    assert run.code == 0 and diagnosis["summary"]["verdict"] == "healthy"
+    assert [f["id"] for f in diagnosis["findings"] if f["status"] == "fail"] == []
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 200
+
 
 def test_unmapped_role_then_access_entry_fixes_it(lab):
     world = lab("unmapped_role")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert f'arn={DEV_ARN}' in denied(world)[-1] and 'error="identity is not mapped"' in denied(world)[-1]
 
     for command in (f"aws eks create-access-entry {REGION_CLUSTER} --principal-arn {DEV_ARN}",
@@ -85,6 +107,7 @@ def test_unmapped_role_then_access_entry_fixes_it(lab):
 def test_sso_role_mapped_with_its_path_then_rewritten(lab):
     world = lab("sso_role_path")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     assert f"arn=arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef " in denied(world)[-1]
 
@@ -102,6 +125,7 @@ def test_sso_role_mapped_with_its_path_then_rewritten(lab):
 def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
     world = lab("assumed_role_rolearn")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     rewrite_aws_auth(world, f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/alice", DEV_ARN)
     assert_kubectl_works(world)
@@ -110,6 +134,7 @@ def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
 def test_yaml_error_in_map_roles_drops_every_role(lab):
     world = lab("aws_auth_yaml_error")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     # the admin (the creator) still gets in and sees the broken text
     cm = run_kubectl(world, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "json", admin=True)
@@ -138,9 +163,15 @@ def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
 def test_wrong_cluster_name_in_exec_args(lab):
     world = lab("wrong_cluster_name")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     line = denied(world)[-1]
     assert "sts getCallerIdentity failed: error from AWS (expected 200, got 403) on us-east-1 endpoint." in line
     assert "SignatureDoesNotMatch" in line
+    # the authenticator log type is enabled here, so the same line is in CloudWatch Logs
+    logs = run_shell(world, "aws logs filter-log-events --log-group-name /aws/eks/prod/cluster "
+                            "--log-stream-name-prefix authenticator --filter-pattern '\"access denied\"'", admin=True)
+    assert logs.code == 0, logs.err
+    assert line in [e["message"] for e in json.loads(logs.out)["events"]]
 
     run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
     assert run.code == 0, run.err
@@ -162,6 +193,7 @@ def test_v1alpha1_kubeconfig(lab):
 def test_expired_static_token(lab):
     world = lab("expired_token")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert "input token was not properly formatted: X-Amz-Date parameter is expired (15 minute expiration)" \
         in denied(world)[-1]
     # once discovery is cached (here by the admin's kubectl), the server's own Status message shows
