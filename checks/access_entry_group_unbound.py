@@ -41,6 +41,7 @@ CHECK = Check(
     severity="high",
     stage="authorization",
     needs=("aws:sts:GetCallerIdentity",),
+    depends_on=("session_name_transliteration",),
     docs="docs/checks/access_entry_group_unbound.md",
     summary=("kubernetesGroups on an access entry only mean something when a RoleBinding or ClusterRoleBinding names "
              "the group (kind Group, exact case). EKS never checks that one exists."),

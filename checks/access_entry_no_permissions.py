@@ -40,6 +40,7 @@ CHECK = Check(
     severity="high",
     stage="authorization",
     needs=("aws:sts:GetCallerIdentity",),
+    depends_on=("access_entry_overrides_aws_auth", "session_name_transliteration"),
     docs="docs/checks/access_entry_no_permissions.md",
     summary=("A STANDARD access entry with neither an associated access policy nor kubernetesGroups authenticates the "
              "principal and then allows nothing: every request is Forbidden."),

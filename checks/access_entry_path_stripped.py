@@ -12,18 +12,39 @@ from ._server import blocked, caller, confidence, entry_arn, evidence_of, not_ap
 INVALID = "The specified principalArn is invalid: invalid principal"
 
 
+def requested_principal(bundle) -> str:
+    """The --principal-arn of the create-access-entry command the symptom shows."""
+    words = str(bundle.symptom.get("command") or "").split()
+    for i, word in enumerate(words):
+        if word.startswith("--principal-arn="):
+            return word.split("=", 1)[1].strip("'\"")
+        if word == "--principal-arn" and i + 1 < len(words):
+            return words[i + 1].strip("'\"")
+    return ""
+
+
 def run(bundle):
     ev = cluster_evidence(bundle)
     x = caller(bundle)
     t = target(bundle)
-    if INVALID in str(bundle.symptom.get("output") or "") and x is not None:
-        full = entry_arn(x.principal)
-        lines = [f"create-access-entry was refused: {INVALID}.",
-                 "Access entries want the role's full ARN, path included (aws-auth wants it without)."]
-        if x.principal.full_arn and arns.has_path(x.principal.full_arn):
-            lines.append(f"The role's ARN is {x.principal.full_arn}.")
+    if INVALID in str(bundle.symptom.get("output") or ""):
+        asked = requested_principal(bundle) or (x.principal.canonical if x else "")
+        iam = ev.iam_for(asked) if asked else None
+        parsed = arns.try_parse(asked)
+        if iam is not None and iam.exists and iam.arn:
+            full, sure = iam.arn, True
+        elif parsed is not None:
+            full, sure = fixes.full_arn_expr("user" if parsed.resource_type == "user" else "role", parsed.name), False
+        else:
+            return not_applicable("the refused create-access-entry names no principal ARN")
+        lines = [f"create-access-entry for {asked} was refused: {INVALID}.",
+                 "Access entries want the principal's full ARN, path included (aws-auth wants roles without it)."]
+        if sure:
+            lines.append(f"iam:GetRole gives the full ARN {full}." if full != asked else
+                         f"iam:GetRole shows {asked} exists as written: check the account and the principal type.")
         return failed("The access entry was requested without the role's path", "\n".join(lines),
-                      evidence=evidence_of(bundle, x), confidence="likely" if full.startswith("$(") else "certain",
+                      evidence=evidence_of(bundle, x) + ([iam.pointer] if iam and iam.pointer else []),
+                      confidence="certain" if sure and full != asked else "likely",
                       fix=fixes.grant_with_access_entry(t, full, fixes.VIEW_POLICY, "the full ARN, path included"))
     if ev.entries is None or not ev.entries.readable:
         return not_applicable(ev.entries_note or "no access entries")

@@ -28,7 +28,7 @@ def run(bundle):
     if x is None or not blocked(bundle, x):
         return (warned("The cluster creator is gone: its break-glass access is lost", "\n".join(lines), severity=Severity.MEDIUM)
                 if deleted else passed("the creator is unknown, but the caller is mapped"))
-    if known_admins or not complete or (unknown and others):
+    if known_admins or (unknown and (others or not complete)):
         return passed("\n".join(lines) + " Someone else may still grant access.")
     steps = list(break_glass(t, x.principal))
     if deleted and ev.mode == "CONFIG_MAP" and ev.creator:
@@ -43,7 +43,7 @@ def run(bundle):
                  "access entry with AmazonEKSClusterAdminPolicy; that needs IAM permissions only.")
     return failed("The cluster creator is " + ("deleted" if deleted else "unknown") + " and nobody else can grant access",
                   "\n".join(lines), evidence=evidence_of(bundle, x), fix=tuple(steps),
-                  confidence="likely" if deleted else "possible")
+                  confidence="likely" if complete else "possible")
 
 
 CHECK = Check(

@@ -48,6 +48,7 @@ CHECK = Check(
     severity="high",
     stage="authorization",
     needs=("aws:sts:GetCallerIdentity",),
+    depends_on=("session_name_transliteration",),
     docs="docs/checks/mapped_no_rbac_binding.md",
     summary=("aws-auth only authenticates: the mapped username and groups still need a RoleBinding or "
              "ClusterRoleBinding. Without one (or with a Group spelled differently) every request is Forbidden."),

@@ -100,9 +100,10 @@ class AccessEntry:
 
     @property
     def effective_groups(self) -> tuple[str, ...]:
-        if self.groups or self.described or self.effective_type == "STANDARD":
-            return self.groups
-        return ("system:nodes",)
+        """Node types carry no custom groups; EKS puts them in system:nodes."""
+        if self.effective_type in NODE_TYPES and not self.groups:
+            return ("system:nodes",)
+        return self.groups
 
     @property
     def newest_change(self) -> datetime | None:
