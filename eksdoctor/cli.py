@@ -38,6 +38,8 @@ class Output(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class CatalogOutput(str, Enum):
@@ -70,7 +72,23 @@ def _fail_on(value: str):
         raise UserError(str(exc)) from None
 
 
-def _emit(diagnosis, output: Output, verbose: bool) -> None:
+def _fail_on_ids(ids: list[str]) -> tuple[str, ...]:
+    """--fail-on-id values, checked against the loaded checks before any work (fail closed)."""
+    if not ids:
+        return ()
+    from .catalog import catalog_rows
+    from .gate import check_ids
+    try:
+        check_ids(ids, [r["id"] for r in catalog_rows()] + list(EXTRA_IDS))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return tuple(ids)
+
+
+EXTRA_IDS = ("preflight_can",)  # findings that are not checks (preflight's answers)
+
+
+def _emit(diagnosis, output: Output, verbose: bool, *, artifact: str = "", gate=()) -> None:
     if output is Output.table:
         from rich.console import Console
 
@@ -78,7 +96,18 @@ def _emit(diagnosis, output: Output, verbose: bool) -> None:
         render_table(diagnosis, Console(highlight=False), verbose=verbose)
         return
     from .render import render
-    sys.stdout.write(render(diagnosis, output.value))
+    rules = ()
+    if output is Output.sarif:
+        from .catalog import catalog_rows
+        rules = catalog_rows()
+    sys.stdout.write(render(diagnosis, output.value, rules=rules, artifact=artifact, gate=gate))
+
+
+def _finish(diagnosis, output: Output, verbose: bool, threshold, ids, *, artifact: str = "") -> None:
+    """Print the diagnosis and exit with the gate's code."""
+    from .gate import exit_code, tripped
+    _emit(diagnosis, output, verbose, artifact=artifact, gate=[f.id for f in tripped(diagnosis, threshold, ids)])
+    raise typer.Exit(exit_code(diagnosis, threshold, ids))
 
 
 def _analyze(bundle):
@@ -87,7 +116,23 @@ def _analyze(bundle):
     return run_checks(bundle, checks, problems)
 
 
+def _redacted(bundle):
+    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output."""
+    from .bundle import validate
+    from .redact import redact_bundle
+    return validate(redact_bundle(bundle.data), "bundle")
+
+
+def _artifact(path: Path) -> str:
+    """A bundle's path as SARIF wants it: relative to the working directory when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 FAIL_ON_HELP = "Exit 1 when a finding reaches this severity: never, info, low, medium, high, critical."
+FAIL_ON_ID_HELP = "Exit 1 when this check fails or warns, whatever its severity (repeatable)."
 
 
 @app.command()
@@ -97,6 +142,7 @@ def analyze(
     list_examples: bool = typer.Option(False, "--list-examples", help="List the shipped example bundles."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
 ) -> None:
     """Analyse an evidence bundle offline: no AWS or Kubernetes access, deterministic output."""
@@ -108,12 +154,13 @@ def analyze(
             typer.echo(f"{name:<28} {summary}")
         return
     threshold = _fail_on(fail_on)
+    ids = _fail_on_ids(fail_on_id)
     if (bundle is None) == (example is None):
         raise UserError("give a bundle file or --example NAME (see --list-examples)")
     path = bundle if bundle is not None else example_path(example)
-    diagnosis = _analyze(load_bundle(path))
-    _emit(diagnosis, output, verbose)
-    raise typer.Exit(diagnosis.exit_code(threshold))
+    diagnosis = _analyze(_redacted(load_bundle(path)))
+    _finish(diagnosis, output, verbose, threshold, ids,
+            artifact=_artifact(path) if bundle is not None else f"examples/{path.name}")
 
 
 @app.command()
@@ -126,6 +173,7 @@ def diagnose(
     save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz)."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds for the whole collection."),
     admin_profile: Optional[str] = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin)."),
     all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
@@ -140,6 +188,7 @@ def diagnose(
     from .model.question import QuestionError, parse_question
 
     threshold = _fail_on(fail_on)
+    ids = _fail_on_ids(fail_on_id)
     try:
         questions = tuple(parse_question(q) for q in can)
     except QuestionError as exc:
@@ -151,8 +200,7 @@ def diagnose(
     if save_bundle is not None:
         write_bundle(data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))
-    _emit(diagnosis, output, verbose)
-    raise typer.Exit(diagnosis.exit_code(threshold))
+    _finish(diagnosis, output, verbose, threshold, ids, artifact=_artifact(save_bundle) if save_bundle else "")
 
 
 checks_app = typer.Typer(help="The catalog of checks.", invoke_without_command=True, no_args_is_help=False)
