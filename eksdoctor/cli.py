@@ -131,6 +131,13 @@ def _artifact(path: Path) -> str:
         return path.name
 
 
+def _anonymized(data: dict) -> dict:
+    from .anonymize import anonymize_bundle
+    from .redact import redact_bundle
+    return anonymize_bundle(redact_bundle(data))
+
+
+ANONYMIZE_HELP = "Replace account ids, ARN names, cluster names and endpoints with stable pseudonyms in the saved bundle."
 FAIL_ON_HELP = "Exit 1 when a finding reaches this severity: never, info, low, medium, high, critical."
 FAIL_ON_ID_HELP = "Exit 1 when this check fails or warns, whatever its severity (repeatable)."
 
@@ -171,6 +178,7 @@ def diagnose(
     context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
     kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
     save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz)."),
+    anonymize: bool = typer.Option(False, "--anonymize", help=ANONYMIZE_HELP),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
     fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
@@ -189,6 +197,8 @@ def diagnose(
 
     threshold = _fail_on(fail_on)
     ids = _fail_on_ids(fail_on_id)
+    if anonymize and save_bundle is None:
+        raise UserError("--anonymize applies to the saved bundle: give --save-bundle FILE too")
     try:
         questions = tuple(parse_question(q) for q in can)
     except QuestionError as exc:
@@ -198,7 +208,7 @@ def diagnose(
                            debug=_state["debug"], admin_profile=admin_profile, all_entries=all_entries,
                            questions=questions))
     if save_bundle is not None:
-        write_bundle(data, save_bundle)
+        write_bundle(_anonymized(data) if anonymize else data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))
     _finish(diagnosis, output, verbose, threshold, ids, artifact=_artifact(save_bundle) if save_bundle else "")
 
