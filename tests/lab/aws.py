@@ -161,6 +161,7 @@ class Front:
         self.cluster = cluster
         self.resolve_principal = resolve_principal
         self.credentials: dict[str, dict] = {}     # access key id -> {"secret", "token", "expires"}
+        self.clusters: set[str] = set()            # created through this front
         self.lock = threading.Lock()
 
     # -- credentials STS and IAM issued (seen passing through) --
@@ -195,6 +196,8 @@ class Front:
                 self._observe(out)
             if service == "eks" and environ["REQUEST_METHOD"] == "GET":
                 out, out_headers = self._patch_cluster(raw_path, status, out, out_headers)
+            if service == "eks" and raw_path == "/clusters" and status.startswith("200"):
+                self.clusters.add(json.loads(out)["cluster"]["name"])   # moto fails sub-resources of unknown ones
             start_response(status, out_headers)
             return [out]
         except Reply as r:
@@ -283,6 +286,8 @@ class Front:
         c = self.cluster
         if seg == ["access-policies"] and method == "GET":
             raise _json(200, access_policies_json())
+        if len(seg) >= 3 and seg[0] == "clusters" and seg[1] not in self.clusters:
+            raise eks_error(404, "ResourceNotFoundException", f"No cluster found for name: {seg[1]}.")
         if seg == ["clusters", c.name, "update-config"] and method == "POST":
             self._update_config(json.loads(body or b"{}"))
         if len(seg) < 3 or seg[0] != "clusters" or seg[2] != "access-entries":

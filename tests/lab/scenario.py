@@ -106,7 +106,8 @@ SSO_ARN = role_arn(SSO_ROLE)
 
 SCENARIOS = {s.name: s for s in [
     Scenario("healthy", "role dev mapped in aws-auth to group devs, which may edit",
-             aws_auth=map_roles((DEV_ARN, "dev:{{SessionName}}", ("devs",))), rbac=DEVS_CAN_EDIT),
+             aws_auth=map_roles((DEV_ARN, "dev:{{SessionName}}", ("devs",))), rbac=DEVS_CAN_EDIT,
+             kubeconfig=Kubeconfig(profile="dev", alias="prod")),
     Scenario("unmapped_role", "kubeconfig assumes role dev (--role-arn), which nothing maps",
              kubeconfig=Kubeconfig(role="dev"), authenticator_logs=True),
     Scenario("sso_role_path", "IAM Identity Center role mapped in aws-auth with its aws-reserved path",

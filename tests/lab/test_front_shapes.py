@@ -40,6 +40,8 @@ def front():
                 resolve_principal=lambda arn: "AROAEXAMPLEID" if arn in (ROLE, cluster.creator_arn) else None)
     client = Client(app)
     client.post("/moto-api/reset")
+    call(client, "eks", "CreateCluster", {"name": "prod", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
+                                          "resourcesVpcConfig": {"subnetIds": ["subnet-1", "subnet-2"]}})
     return client
 
 
@@ -117,6 +119,7 @@ def test_access_entry_errors_are_errors_the_model_declares(front):
         ("CreateAccessEntry", {"clusterName": "prod", "principalArn": ROLE, "kubernetesGroups": ["system:masters"]},
          400, "InvalidParameterException"),
         ("ListAccessEntries", {"clusterName": "other"}, 404, "ResourceNotFoundException"),
+        ("ListNodegroups", {"clusterName": "other"}, 404, "ResourceNotFoundException"),
     ]
     for operation, params, want_status, want_code in cases:
         status, body, parsed = call(front, "eks", operation, params)
@@ -129,8 +132,6 @@ def test_access_entry_errors_are_errors_the_model_declares(front):
 
 
 def test_describe_cluster_carries_the_lab_endpoint_ca_and_access_config(front):
-    call(front, "eks", "CreateCluster", {"name": "prod", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
-                                         "resourcesVpcConfig": {"subnetIds": ["subnet-1", "subnet-2"]}})
     status, body, parsed = call(front, "eks", "DescribeCluster", {"name": "prod"})
     assert_valid("eks", "DescribeCluster", status, body, dict(parsed))
     cluster = parsed["cluster"]

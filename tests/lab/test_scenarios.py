@@ -18,8 +18,6 @@ pytestmark = pytest.mark.lab
 UNAUTHORIZED_COLD = "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
 UNAUTHORIZED_WARM = "error: You must be logged in to the server (Unauthorized)"
 NO_PODS = "No resources found in default namespace."
-VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
-REGION_CLUSTER = "--region us-east-1 --cluster-name prod"
 
 
 def last_line(run) -> str:
@@ -56,11 +54,19 @@ def diagnose(world) -> tuple[object, dict, dict]:
     return run, run.json(), json.loads(bundle.read_text())
 
 
-def assert_eksdoctor_sees_the_401(world) -> None:
+def assert_eksdoctor_sees_the_401(world) -> dict:
     """What kubectl got is what eksdoctor's probe got, and it does not call the cluster healthy."""
     run, diagnosis, bundle = diagnose(world)
     assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 401
     assert diagnosis["summary"]["verdict"] != "healthy" and run.code != 0
+    return diagnosis
+
+
+def apply_fix(world, finding: dict, steps: int) -> None:
+    """Run the first `steps` fix commands exactly as eksdoctor printed them, each as whoever it names."""
+    for step in finding["fix"][:steps]:
+        run = run_shell(world, step["command"], admin=step["run_as"] != "affected user")
+        assert run.code == 0, (step["command"], run.err)
 
 
 def rewrite_aws_auth(world, old: str, new: str):
@@ -83,22 +89,20 @@ def test_healthy_user(lab):
     assert denied(world) == []
 
     run, diagnosis, bundle = diagnose(world)
+    assert bundle["local"]["kubeconfig"]["current_context"] == "prod"      # update-kubeconfig --alias prod
     assert run.code == 0 and diagnosis["summary"]["verdict"] == "healthy"
     assert [f["id"] for f in diagnosis["findings"] if f["status"] == "fail"] == []
     assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 200
 
 
-def test_unmapped_role_then_access_entry_fixes_it(lab):
+def test_unmapped_role_then_eksdoctors_access_entry_fix(lab):
     world = lab("unmapped_role")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
     assert f'arn={DEV_ARN}' in denied(world)[-1] and 'error="identity is not mapped"' in denied(world)[-1]
 
-    for command in (f"aws eks create-access-entry {REGION_CLUSTER} --principal-arn {DEV_ARN}",
-                    f"aws eks associate-access-policy {REGION_CLUSTER} --principal-arn {DEV_ARN} "
-                    f"--policy-arn {VIEW_POLICY} --access-scope type=cluster"):
-        run = run_shell(world, command, admin=True)
-        assert run.code == 0, run.err
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("principal_not_mapped", "fail")
+    apply_fix(world, first, steps=2)     # create-access-entry, associate-access-policy (then read-only follow-ups)
     assert_kubectl_works(world)
     # the entry's default username; `--role-arn` in get-token uses the session name EKSGetTokenAuth
     assert whoami(world)["username"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/EKSGetTokenAuth"
@@ -154,9 +158,10 @@ def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
     can_i = run_kubectl(world, "auth", "can-i", "list", "pods")
     assert (can_i.code, can_i.out.strip()) == (1, "no")
 
-    run = run_shell(world, f"aws eks associate-access-policy {REGION_CLUSTER} --principal-arn {DEV_ARN} "
-                           f"--policy-arn {VIEW_POLICY} --access-scope type=cluster", admin=True)
-    assert run.code == 0, run.err
+    run, diagnosis, _ = diagnose(world)
+    first = diagnosis["findings"][0]
+    assert (run.code, first["id"], first["status"]) == (1, "access_entry_no_permissions", "fail")
+    apply_fix(world, first, steps=1)     # associate-access-policy
     assert_kubectl_works(world)
 
 
