@@ -69,12 +69,13 @@ def cannot_read(bundle: Bundle) -> bool:
     return entries_denied or ev.aws_auth_state == "unreadable"
 
 
-def entry_arn(p: Principal) -> str:
-    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown)."""
+def entry_arn(p: Principal, cluster_account: str = "") -> str:
+    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown; not
+    for another account's role, which the cluster account's IAM cannot see)."""
     if p.full_arn:
         return p.full_arn
     kind = arns.principal_type(p.canonical)
-    if kind == "ROLE":
+    if kind == "ROLE" and (not cluster_account or p.account == cluster_account):
         return fixes.full_arn_expr("role", p.name)
     return p.canonical
 
@@ -95,7 +96,10 @@ def grant(bundle: Bundle, p: Principal, why: str, *, groups: tuple[str, ...] = (
     namespaces = ()
     steps: list[FixStep] = []
     if uses_entries(t.auth_mode) or t.auth_mode is None:
-        steps.extend(fixes.grant_with_access_entry(t, entry_arn(p), policy, why, namespaces, run_as))
+        arn = entry_arn(p, cluster_evidence(bundle).account)
+        if arn == p.canonical and p.is_role and not p.full_arn:
+            why += " (if the role has an IAM path, put it in the ARN)"
+        steps.extend(fixes.grant_with_access_entry(t, arn, policy, why, namespaces, run_as))
     if t.auth_mode in ("CONFIG_MAP", None):
         kept = tuple(g for g in groups if g not in NODE_GROUPS) or ("viewers" if role == "view" else f"{role}s",)
         name = username or (f"{p.name}:{{{{SessionName}}}}" if p.is_role else p.name or p.canonical)
