@@ -363,3 +363,31 @@ def explain_arn(arn: str, ev: ClusterEvidence) -> Explanation:
     """explain() for an ARN given on the command line."""
     return explain(principal_from_arn(arn, iam=ev.iam_for(arn)), ev)
 
+
+
+def evidence_from_files(aws_auth_text: str | None, entries_text: str | None, mode: str | None,
+                        creator_arn: str | None = None) -> tuple[ClusterEvidence, list[str]]:
+    """ClusterEvidence from files a user saved (`explain --aws-auth F --access-entries F --mode M`), and
+    notes on what was assumed. Raises ValueError with a one-line message on unreadable input."""
+    from .access import entries_from_documents, read_json_documents
+    from .awsauth import parse_data
+    from .awsauth_doc import read
+    from .creator import Creator
+
+    notes: list[str] = []
+    auth = parse_data(read(aws_auth_text).data) if aws_auth_text is not None else None
+    entries = None
+    if entries_text is not None:
+        try:
+            entries = entries_from_documents(read_json_documents(entries_text))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise ValueError(f"access entries: {exc}") from None
+    if mode is None:
+        mode = "API_AND_CONFIG_MAP" if auth is not None and entries is not None else "API" if entries is not None else "CONFIG_MAP"
+        notes.append(f"no --mode given: assumed {mode} from the files given")
+    accounts = {arns.account_of(e.principal_arn) for e in entries.entries} if entries else set()
+    creator_note = "" if creator_arn else "the cluster creator was not given (--creator): its hidden mapping is not considered"
+    return ClusterEvidence(mode=mode, aws_auth=auth, aws_auth_state="read" if auth is not None else "not collected",
+                           entries=entries, creator=Creator(creator_arn, "given") if creator_arn else None,
+                           creator_note=creator_note,
+                           account=next(iter(accounts)) if len(accounts) == 1 else ""), notes
