@@ -190,12 +190,7 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
                 if cm is not None and cm.matched and mode != "API":
                     reasons.append(f"the access entry overrides aws-auth {cm.via} for the same principal")
                 try:
-                    username, notes = render_template(entry.effective_username, session)
-                    groups = []
-                    for g in entry.effective_groups:
-                        rendered, more = render_template(g, session)
-                        groups.append(rendered)
-                        notes += more
+                    username, groups, notes = render_identity(entry.effective_username, entry.effective_groups, session)
                 except TemplateError as exc:
                     reasons.append(f"access entry: {exc}: the request is denied")
                     return result(authenticated=False, error=str(exc), entry=entry)
@@ -235,12 +230,7 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
             if cm.mapping is not None:
                 m = cm.mapping
                 try:
-                    username, notes = render_template(m.username, session)
-                    groups = []
-                    for g in m.groups:
-                        rendered, more = render_template(g, session)
-                        groups.append(rendered)
-                        notes += more
+                    username, groups, notes = render_identity(m.username, m.groups, session)
                 except TemplateError as exc:
                     reasons.append(f"aws-auth {m.where}: mapper EKSConfigMap renderTemplates {exc}: the request is denied")
                     return result(authenticated=False, error=str(exc))
@@ -260,6 +250,17 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
         unknowns.append(ev.creator_note)  # the hidden creator mapping could still let it in
     reasons.append("identity is not mapped: the API server answers 401 Unauthorized")
     return result(authenticated=False)
+
+
+def render_identity(username: str, groups: tuple[str, ...], session: Session) -> tuple[str, list[str], list[str]]:
+    """Templates apply to the username and to every group (§4.7); raises TemplateError."""
+    rendered, notes = render_template(username, session)
+    out = []
+    for g in groups:
+        text, more = render_template(g, session)
+        out.append(text)
+        notes += more
+    return rendered, out, notes
 
 
 def _aws_auth_note(ev: ClusterEvidence) -> str:
