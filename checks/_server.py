@@ -11,7 +11,7 @@ from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.access import uses_entries
-from eksdoctor.model.evidence import caller_explanation, cluster_evidence, target
+from eksdoctor.model.evidence import caller_explanation, cluster_evidence, kube_user, target
 from eksdoctor.model.identity import MASTERS, Explanation, Principal
 from eksdoctor.model.probe import probe_outcome
 from eksdoctor.model.rbac import DEFAULT_QUESTION, Question, least_cluster_role, least_policy
@@ -30,8 +30,9 @@ def caller(bundle: Bundle) -> Explanation | None:
 
 
 def blocked(bundle: Bundle, x: Explanation | None) -> bool:
-    """The model says the caller is not mapped, and the API server did not say otherwise."""
-    return x is not None and not x.authenticated and not probe_outcome(bundle).ok
+    """The model says the caller is not mapped, and the API server did not say otherwise (it accepted
+    the probe, or answered a SelfSubjectReview, the ground truth of who the caller is)."""
+    return x is not None and not x.authenticated and not probe_outcome(bundle).ok and kube_user(bundle) is None
 
 
 def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:

@@ -11,11 +11,14 @@ from eksdoctor.model.probe import probe_outcome
 from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant
 
 SPECIFIC_CAUSES = (
-    "role_path_in_aws_auth", "sso_role_in_aws_auth", "sso_role_suffix_changed", "wrong_section_or_arn_kind",
+    "sso_role_suffix_changed", "wrong_section_or_arn_kind",
     "arn_typo_account_partition", "aws_auth_yaml_broken", "aws_auth_deleted", "auth_mode_api_ignores_aws_auth",
     "access_entry_stale_principal_id", "access_entry_path_stripped", "cross_account_principal", "creator_only_access",
     "creator_unknown_or_deleted", "bootstrap_admin_disabled",
 )
+# These two need aws-auth in the bundle, and a dependency skipped for missing evidence would block this
+# check even in mode API; so this check steps aside for them itself, on the same condition they fail on.
+PATH_CAUSES = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth"}
 
 
 def run(bundle):
@@ -28,6 +31,9 @@ def run(bundle):
         return passed(f"the API server accepted the caller ({probe_outcome(bundle).describe()}), although the evidence "
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
     ev = cluster_evidence(bundle)
+    specific = [PATH_CAUSES[n.kind] for n in x.near(*PATH_CAUSES) if ev.mode != "API"]
+    if specific:
+        return skipped(f"blocked by {specific[0]} (the more specific cause)")
     p = x.principal
     lines = list(x.reasons)
     if ev.creator is not None and not x.is_creator:
