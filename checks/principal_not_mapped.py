@@ -30,6 +30,9 @@ def run(bundle):
     if not blocked(bundle, x):
         return passed(f"the API server accepted the caller ({probe_outcome(bundle).describe()}), although the evidence "
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
+    if x.unknowns and probe_outcome(bundle).kind != "unauthorized":
+        # Neither the mapping sources nor the API server's answer: not enough to call it broken.
+        return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)}")
     ev = cluster_evidence(bundle)
     specific = [PATH_CAUSES[n.kind] for n in x.near(*PATH_CAUSES) if ev.mode != "API"]
     if specific:
