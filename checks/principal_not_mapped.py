@@ -3,6 +3,7 @@
 The generic 401 cause. It depends on every near-miss check, so a specific cause (a path, a typo,
 a broken section, a stale entry, …) ranks first and this one is then not reported at all.
 """
+from eksdoctor.bundle import collect_hint
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence, identity
@@ -32,7 +33,10 @@ def run(bundle):
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
     if x.unknowns and probe_outcome(bundle).kind != "unauthorized":
         # Neither the mapping sources nor the API server's answer: not enough to call it broken.
-        return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)}")
+        sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
+        hints = [collect_hint(need, bundle.target) for need, used in sources.items() if used and not bundle.has(need)]
+        return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)}"
+                       + (f" (collect with: {'; '.join(hints)})" if hints else ""))
     ev = cluster_evidence(bundle)
     specific = [PATH_CAUSES[n.kind] for n in x.near(*PATH_CAUSES) if ev.mode != "API"]
     if specific:
