@@ -81,13 +81,20 @@ class Bundle:
 
     @property
     def target(self) -> dict:
+        """cluster, region, account: strings or None (anything else in a hand-made bundle is ignored)."""
         target = self.data.get("target")
-        return target if isinstance(target, dict) else {}
+        target = target if isinstance(target, dict) else {}
+        return {k: (v if isinstance(v, str) and v else None) for k, v in target.items()}
 
     @property
     def local(self) -> dict:
         local = self.data.get("local")
         return local if isinstance(local, dict) else {}
+
+    def local_dict(self, key: str) -> dict:
+        """A `local` section that should be an object ({} when absent or of another shape)."""
+        value = self.local.get(key)
+        return value if isinstance(value, dict) else {}
 
     @property
     def symptom(self) -> dict:

@@ -181,7 +181,8 @@ def _run_one(check: Check, bundle: Bundle, done: dict[str, Finding]) -> Finding:
     missing = [n for n in check.needs if not bundle.has(n)]
     if missing:
         hints = [f"{n} (collect with: {collect_hint(n, bundle.target)})" if collect_hint(n, bundle.target) else n for n in missing]
-        return _finding(check, Result(Status.SKIPPED, detail="evidence not collected: " + "; ".join(hints)))
+        facts = tuple((f"missing:{n}", collect_hint(n, bundle.target)) for n in missing)  # for "Missing evidence"
+        return _finding(check, Result(Status.SKIPPED, detail="evidence not collected: " + "; ".join(hints), facts=facts))
     try:
         result = check.run(bundle)
         if not isinstance(result, Result):

@@ -12,6 +12,10 @@ class Options:
     context: str | None = None
     kubeconfig: str | None = None
     timeout: float = 60.0
+    debug: bool = False
+    admin_profile: str | None = None
+    all_entries: bool = False
+    questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
 
 
 def collect(options: Options) -> dict:
