@@ -312,6 +312,51 @@ def checks_show(check_id: str = typer.Argument(..., help="Check id, e.g. sso_rol
     typer.echo(text, nl=False)
 
 
+@app.command()
+def explain(
+    arn: str = typer.Option(..., "--arn", help="The principal: an IAM role/user ARN or an STS assumed-role ARN."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="A saved bundle (diagnose --save-bundle) to read the cluster from."),
+    aws_auth: Optional[Path] = typer.Option(None, "--aws-auth", help="The aws-auth ConfigMap (manifest, kubectl -o yaml|json, or bare mapRoles/mapUsers YAML)."),
+    access_entries: Optional[Path] = typer.Option(None, "--access-entries", help="aws eks list-access-entries / describe-access-entry / list-associated-access-policies JSON output."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Authentication mode: CONFIG_MAP, API_AND_CONFIG_MAP or API."),
+    creator: Optional[str] = typer.Option(None, "--creator", help="The cluster creator's ARN (its hidden CONFIG_MAP mapping)."),
+    can: Optional[str] = typer.Option(None, "--can", help='What to authorize, e.g. "create deployments -n prod" (default: list pods -n default).'),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Live mode: not available yet (use diagnose --save-bundle, then --bundle)."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """What does this IAM principal become on the cluster? Username, groups, policies, and every rule that fired."""
+    import json
+
+    from .server_commands import explain_document
+    doc = explain_document(arn, bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, mode=mode,
+                           creator=creator, can=can, cluster=cluster)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import explanation_text
+        typer.echo(explanation_text(doc), nl=False)
+
+
+@app.command()
+def lint(
+    files: list[Path] = typer.Argument(..., help="aws-auth ConfigMap file(s): manifest, kubectl -o yaml|json output, or bare mapRoles/mapUsers YAML."),
+    against: Optional[Path] = typer.Option(None, "--against", help="The version in use now: list who the change would lock out."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """Validate aws-auth with the authenticator's exact parsing before it is applied. Exit 1 on errors."""
+    import json
+
+    from .server_commands import lint_documents
+    results = lint_documents(files, against)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps({"files": [{"file": name, **doc} for name, doc in results]}, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import lint_text
+        typer.echo(lint_text(results), nl=False)
+    failed = any(doc["summary"]["errors"] or doc["summary"]["locked_out"] for _, doc in results)
+    raise typer.Exit(1 if failed else 0)
+
+
 def main() -> None:
     """Entry point: click handles usage errors (exit 2); ours become one line on stderr."""
     from .bundle import BundleError

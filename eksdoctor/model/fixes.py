@@ -130,7 +130,8 @@ def bind_group(group: str, cluster_role: str = "view", namespace: str | None = N
 
 
 def bind_user(user: str, cluster_role: str = "view", namespace: str | None = None) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in user.lower()).strip("-")[-40:] or "user"
+    short = user.rsplit("/", 1)[-1] if user.startswith("arn:") else user
+    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in short.lower()).strip("-")[-40:] or "user"
     if namespace:
         return f"kubectl create rolebinding {q(safe + '-' + cluster_role)} -n {q(namespace)} --clusterrole={q(cluster_role)} --user={q(user)}"
     return f"kubectl create clusterrolebinding {q(safe + '-' + cluster_role)} --clusterrole={q(cluster_role)} --user={q(user)}"
