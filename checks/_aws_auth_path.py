@@ -11,6 +11,7 @@ from eksdoctor.findings import CLUSTER_ADMIN, FixStep, Severity
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import aws_auth, identity, target
+from eksdoctor.model.logevidence import log_confidence
 
 
 def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
@@ -41,7 +42,12 @@ def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     title = f"aws-auth maps the {kind} with its path, so it never matches"
     detail = "\n".join(lines)
     if caller is None or mine:
-        return failed(title, detail, evidence=evidence, fix=fix, facts=facts)
+        confidence, lines = log_confidence(bundle, caller.canonical) if caller and caller.canonical else ("", ())
+        if lines:
+            said = "confirms it" if confidence == "certain" else "granted this ARN since, so this may already be fixed"
+            detail += f"\nThe authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines)
+            evidence += [line.pointer for line in lines]
+        return failed(title, detail, evidence=evidence, fix=fix, facts=facts, confidence=confidence)
     detail += f"\nThe diagnosed caller ({caller.arn}) is not one of these roles, so this is not what blocks it."
     return warned(title, detail, evidence=evidence, fix=fix, severity=Severity.MEDIUM, facts=facts)
 

@@ -74,3 +74,29 @@ def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[Fix
 
 def affected_user(command: str, why: str) -> FixStep:
     return FixStep(command, AFFECTED_USER, why)
+
+
+AUTHENTICATOR_LOGGING = '{"clusterLogging":[{"types":["authenticator"],"enabled":true}]}'
+
+
+def enable_authenticator_logging(t: Target) -> str:
+    """Turns on only the authenticator log type; the other types keep their current state."""
+    return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --logging {q(AUTHENTICATOR_LOGGING)}"
+
+
+def eksctl_map_identity(t: Target, principal: str, username: str) -> str:
+    """aws-auth mapping through eksctl (path-less ARN), refusing to shadow an existing row."""
+    return (f"eksctl create iamidentitymapping --cluster {q(t.cluster)}{_region(t)} --arn {q(principal)}"
+            f" --username {q(username)} --no-duplicate-arns")
+
+
+def bind_user_to_clusterrole(username: str, clusterrole: str = "view") -> str:
+    name = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in f"{username}-{clusterrole}".lower()).strip("-.")
+    return f"kubectl create clusterrolebinding {q(name[:253])} --clusterrole={q(clusterrole)} --user={q(username)}"
+
+
+def with_role_arn_lookup(command: str, role_arn: str) -> str:
+    """Swap a path-less role ARN in a command for a lookup of the role's full ARN (path included):
+    access entries need the path, and STS (so every log line) never shows it."""
+    name = role_arn.rsplit("/", 1)[-1]
+    return command.replace(q(role_arn), f'"$(aws iam get-role --role-name {q(name)} --query Role.Arn --output text)"')
