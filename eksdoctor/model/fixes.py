@@ -156,3 +156,18 @@ def admin_read_steps(t: Target, caller_arn: str) -> tuple[FixStep, ...]:
                 f"eksdoctor explain --bundle cluster.json.gz --arn {q(caller_arn)}", CLUSTER_ADMIN,
                 "or let eksdoctor read everything as the admin and say exactly what this principal becomes"),
     )
+
+
+AUTHENTICATOR_LOGGING = '{"clusterLogging":[{"types":["authenticator"],"enabled":true}]}'
+
+
+def enable_authenticator_logging(t: Target) -> str:
+    """Turns on only the authenticator log type; the other types keep their current state."""
+    return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --logging {q(AUTHENTICATOR_LOGGING)}"
+
+
+def with_role_arn_lookup(command: str, role_arn: str) -> str:
+    """Swap a path-less role ARN in a command for a lookup of the role's full ARN (path included):
+    access entries need the path, and STS (so every log line) never shows it."""
+    name = role_arn.rsplit("/", 1)[-1]
+    return command.replace(q(role_arn), f'"$(aws iam get-role --role-name {q(name)} --query Role.Arn --output text)"')
