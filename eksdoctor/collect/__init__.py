@@ -15,6 +15,6 @@ class Options:
     debug: bool = False
 
 
-def collect(options: Options) -> dict:
+def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:
     from .run import collect_bundle
-    return collect_bundle(options)
+    return collect_bundle(options, only)

@@ -54,10 +54,10 @@ class KubeClient:
         self._token = token
         self._timeout = timeout
 
-    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
         import urllib3
-        headers = {"Accept": "application/json", "User-Agent": "eksdoctor"}
+        headers = {"Accept": "application/json", "User-Agent": "eksdoctor", **(headers or {})}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         if body is not None:

@@ -63,8 +63,13 @@ def test_diagnose_collects_exec_identity_cluster_and_token(world, tmp_path):
     assert exec_run["token"]["host"] == "127.0.0.1"
     assert exec_run["token"]["format_error"].endswith('unexpected scheme "http" in pre-signed URL')
     assert "x-k8s-aws-id" in exec_run["token"]["signed_headers"]
-    identities = {c["as"]: c["response"]["Arn"] for c in bundle["aws"]["sts:GetCallerIdentity"]}
-    assert set(identities) == {"exec", "shell"}
+    identities = {c["as"]: c.get("response", {}).get("Arn") for c in bundle["aws"]["sts:GetCallerIdentity"]}
+    assert set(identities) == {"exec", "shell", "token"}
+    assert identities["exec"] == identities["shell"] == "arn:aws:sts::123456789012:user/moto"
+    # the token is replayed to the configured endpoint (moto), which routes a presigned GET to S3
+    replay = next(c for c in bundle["aws"]["sts:GetCallerIdentity"] if c["as"] == "token")
+    assert replay["request"] == {"x-k8s-aws-id": "prod", "host": "127.0.0.1", "cluster_id_from": "eks:DescribeCluster"}
+    assert replay["error"]["code"] == "UnexpectedResponse"
     assert bundle["aws"]["eks:DescribeCluster"][0]["response"]["cluster"]["name"] == "prod"
     assert bundle["local"]["env"]["AWS_SECRET_ACCESS_KEY"] == "<set>"
     for secret in (CANARY_SECRET, CANARY_TOKEN, "k8s-aws-v1.a", "X-Amz-Signature="):
