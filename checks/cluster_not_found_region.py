@@ -1,8 +1,8 @@
 """cluster_not_found_region: DescribeCluster finds no such cluster here (other region, name case), or it is not ACTIVE."""
 from __future__ import annotations
 
-from eksdoctor.check import Check, failed, passed, skipped
-from eksdoctor.findings import AFFECTED_USER, FixStep
+from eksdoctor.check import Check, failed, passed, skipped, warned
+from eksdoctor.findings import AFFECTED_USER, FixStep, Severity
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import Target
 
@@ -12,6 +12,15 @@ USABLE = ("ACTIVE", "UPDATING")
 
 
 def run(bundle):
+    result = _judge(bundle)
+    v = view(bundle)
+    if result.status.value == "fail" and v.probe.ok:  # kubectl itself works: only lookups by name are affected
+        return warned(result.title, result.detail + f"\n{v.reach} kubectl is not affected; aws eks commands are.",
+                      evidence=result.evidence, fix=result.fix, facts=result.facts, severity=Severity.MEDIUM)
+    return result
+
+
+def _judge(bundle):
     v = view(bundle)
     calls = bundle.aws("eks:DescribeCluster")
     if not calls:
@@ -67,7 +76,6 @@ CHECK = Check(
     title="The cluster is not found in this region or account, or is not ACTIVE",
     severity="high",
     stage="cluster",
-    depends_on=("wrong_context",),
     docs="docs/checks/cluster_not_found_region.md",
     summary=("DescribeCluster answers ResourceNotFoundException when the region or account is wrong or the "
              "name differs (names are case-sensitive); eksdoctor lists clusters in every region to say where it is."),

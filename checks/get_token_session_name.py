@@ -25,7 +25,7 @@ def run(bundle):
     role = v.args.role_arn
     user = (v.local.get("process") or {}).get("user") or "me"
     base = v.how.get("profile") or "default"
-    name = f"eks-{arns.try_parse(role).name if arns.try_parse(role) else 'role'}"
+    name = arns.try_parse(role).name if arns.try_parse(role) else "eks-role"
     steps = (
         FixStep(f"aws configure set role_arn {fixes.q(role)} --profile {fixes.q(name)}", AFFECTED_USER,
                 "a profile that assumes the role …"),
@@ -49,7 +49,8 @@ def run(bundle):
         rendered = row.username.replace("{{SessionNameRaw}}", DEFAULT).replace("{{SessionName}}", DEFAULT)
         return failed(f"Every user of {role} becomes {rendered!r}, so per-user RBAC does not match",
                       detail + f"\naws-auth {row.where} maps the role to username {row.username!r} → {rendered!r}.\n{v.reach}",
-                      evidence=[call.pointer, "local.kubeconfig"], fix=steps, facts=[("username", rendered)], confidence="likely")
+                      evidence=[call.pointer, "local.kubeconfig"], fix=steps, facts=[("username", rendered)], confidence="likely",
+                      severity=Severity.HIGH)
     return warned(f"The role session is always named {DEFAULT}", detail, evidence=["local.kubeconfig"], fix=steps,
                   severity=Severity.LOW, facts=[("role", role)])
 

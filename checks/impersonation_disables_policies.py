@@ -17,7 +17,8 @@ def run(bundle):
         return passed("the kubeconfig does not impersonate anyone")
     shown = ", ".join(filter(None, [f"as {who['user']}" if who.get("user") else "",
                                     f"as-groups {', '.join(who['groups'])}" if who.get("groups") else ""]))
-    steps = [FixStep(fixes.unset_kubeconfig(f"users.{v.user}.{key}"), AFFECTED_USER, f"stop impersonating ({key})")
+    # kubectl config's property names are the internal ones: act-as, not the file's as (which unset ignores)
+    steps = [FixStep(fixes.unset_kubeconfig(f"users.{v.user}.act-{key}"), AFFECTED_USER, f"stop impersonating ({key})")
              for key in ("as", "as-groups", "as-uid", "as-user-extra") if (v.sel.user or {}).get(key)]
     if who.get("user"):
         steps.append(FixStep(f"kubectl create clusterrolebinding {fixes.q(who['user'].replace(':', '-') + '-view')} "

@@ -52,7 +52,7 @@ CHECK = Check(
     title="The token is signed for another cluster name",
     severity="critical",
     stage="token",
-    depends_on=("cluster_not_found_region",),
+    depends_on=("wrong_context", "cluster_not_found_region"),
     docs="docs/checks/wrong_cluster_name_in_token.md",
     summary=("--cluster-name (or -i) is signed into the token as the x-k8s-aws-id header. The authenticator "
              "replays it with the real cluster name; an alias, a typo, a case difference or a kubeconfig "

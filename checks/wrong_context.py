@@ -43,6 +43,11 @@ def run(bundle):
             detail += ("\nkubectl prints: The connection to the server localhost:8080 was refused - did you specify the right host or port?"
                        if not v.sel.context_name else f'\nkubectl prints: error: context "{v.sel.context_name}" does not exist')
         detail += "\nkubectl never sends the request to the EKS API server."
+        calls = bundle.aws("eks:DescribeCluster")
+        if calls and calls[-1].error_code == "ResourceNotFoundException":
+            return warned("kubectl has no usable context for this cluster", detail +
+                          f"\nThere is no cluster {wanted} in {bundle.target.get('region')} either: see cluster_not_found_region.",
+                          evidence=evidence, severity=Severity.MEDIUM)
         return failed("kubectl has no usable context" if not v.sel.context else "The context is incomplete",
                       detail, evidence=evidence, fix=_fix(v, wanted), facts=[("context", v.sel.context_name or "")])
     named = kcm.eks_cluster(v.sel)

@@ -87,6 +87,25 @@ def resolve_paths(section: str, inner: dict, base: Path) -> dict:
     return inner
 
 
+def _go_type(value) -> str:
+    return "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def strict_problem(doc: dict) -> str | None:
+    """What client-go's strict decoding refuses in exec entries: `args: [--cluster-name, 1234]` is a number, not a string."""
+    for entry in doc.get("users") or []:
+        exec_section = (entry.get("user") or {}).get("exec") if isinstance(entry, dict) and isinstance(entry.get("user"), dict) else None
+        if not isinstance(exec_section, dict):
+            continue
+        for arg in exec_section.get("args") or []:
+            if not isinstance(arg, str):
+                return f"json: cannot unmarshal {_go_type(arg)} into Go struct field ExecConfig.users.user.exec.args of type string"
+        for item in exec_section.get("env") or []:
+            if isinstance(item, dict) and not isinstance(item.get("value"), (str, type(None))):
+                return f"json: cannot unmarshal {_go_type(item['value'])} into Go struct field ExecEnvVar.users.user.exec.env.value of type string"
+    return None
+
+
 def _entries(path: str, doc: dict, section: str, inner_key: str, errors: list[str]) -> dict[str, dict]:
     """One file's entries by name; inside a file a later entry of the same name wins (client-go)."""
     entries = doc.get(section) or []
@@ -116,6 +135,8 @@ def load(explicit: str | None, environ: dict) -> Kubeconfig:
     merged: dict = {"apiVersion": "v1", "kind": "Config", "clusters": [], "contexts": [], "users": []}
     for path in files:
         doc, error = _read(path)
+        if error is None and strict_problem(doc):
+            error = f"{path}: {strict_problem(doc)}"
         if error:
             result.errors.append(error)
             result.fatal = result.fatal or f"error loading config file \"{path}\": {error.split(': ', 1)[-1]}"
