@@ -83,20 +83,26 @@ def run_program(argv: list[str], environ: dict, timeout: float) -> dict:
             "seconds": round(time.monotonic() - started, 2)}
 
 
-def _version(argv: list[str], environ: dict) -> str | None:
-    result = run_program(argv, environ, 15)
+def time_left(ctx, wanted: float) -> float:
+    """`wanted` seconds, or what is left before the run's deadline if that is less."""
+    deadline = getattr(ctx, "deadline", None)
+    return wanted if deadline is None else max(0.5, min(wanted, deadline - time.monotonic()))
+
+
+def _version(argv: list[str], environ: dict, timeout: float = 15) -> str | None:
+    result = run_program(argv, environ, timeout)
     text = (result.get("stdout", "").strip() or result.get("stderr", "").strip()).splitlines()
     return redact_text(text[0])[:300] if text else None
 
 
-def tool_version(path: str, tool: str, environ: dict) -> str | None:
+def tool_version(path: str, tool: str, environ: dict, timeout: float = 15) -> str | None:
     if tool == "kubectl":
-        out = run_program([path, "version", "--client", "-o", "json"], environ, 15).get("stdout", "")
+        out = run_program([path, "version", "--client", "-o", "json"], environ, timeout).get("stdout", "")
         try:
             return json.loads(out)["clientVersion"]["gitVersion"]
         except (ValueError, KeyError, TypeError):
-            return _version([path, "version", "--client"], environ)
-    return _version([path, "--version" if tool == AWS_CLI else "version"], environ)
+            return None
+    return _version([path, "--version" if tool == AWS_CLI else "version"], environ, timeout)
 
 
 def collect_tools(ctx) -> None:
@@ -104,7 +110,8 @@ def collect_tools(ctx) -> None:
     tools = {}
     for name in (AWS_CLI, "kubectl", "aws-iam-authenticator"):
         found = look_path(name, path)
-        tools[name] = {"path": found["path"], "version": tool_version(found["path"], name, ctx.environ)} if found.get("path") else None
+        tools[name] = ({"path": found["path"], "version": tool_version(found["path"], name, ctx.environ, time_left(ctx, 15))}
+                       if found.get("path") else None)
     ctx.set_local("tools", tools)
 
 
@@ -289,7 +296,7 @@ def plugin_environ(ctx, exec_section: dict) -> dict:
 
 
 def exec_timeout(ctx) -> float:
-    return max(1.0, min(EXEC_TIMEOUT, ctx.options.timeout / 2))
+    return time_left(ctx, max(1.0, min(EXEC_TIMEOUT, ctx.options.timeout / 2)))
 
 
 def collect_exec(ctx) -> None:
@@ -318,7 +325,7 @@ def collect_exec(ctx) -> None:
         ctx.set_local("exec", record)
         return
     if parsed and parsed.tool in (AWS_CLI, "aws-iam-authenticator", "heptio-authenticator-aws") and not parsed.wrapper:
-        record["tool_version"] = tool_version(lookup["path"], parsed.tool, ctx.environ)
+        record["tool_version"] = tool_version(lookup["path"], parsed.tool, ctx.environ, time_left(ctx, 15))
     timeout = exec_timeout(ctx)
     result = run_program([lookup["path"], *args], plugin_environ(ctx, exec_section), timeout)
     record["seconds"] = result.get("seconds")

@@ -40,5 +40,6 @@ def plan(names: tuple[str, ...] | None) -> list[Collector]:
 def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     clock = Clock(options.timeout)
     ctx = Context(options)
+    ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock)
     return ctx.data
