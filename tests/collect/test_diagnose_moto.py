@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from world import moto  # noqa: F401  (fixture)
+from world import moto, prod_cluster  # noqa: F401  (moto is a fixture)
 
 BIN = Path(sys.executable).parent
 CANARY_SECRET = "CANARYsecretKEY0123456789abcdefghijklmnop"
@@ -23,17 +23,12 @@ CANARY_TOKEN = "IQoJb3JpZ2luCANARYsessionTOKEN0123456789abcdefghij"
 
 @pytest.fixture(scope="module")
 def world(moto, tmp_path_factory):
-    import boto3
     home = tmp_path_factory.mktemp("home")
     env = {"HOME": str(home), "AWS_ENDPOINT_URL": moto, "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
            "AWS_SESSION_TOKEN": CANARY_TOKEN, "KUBECONFIG": str(home / ".kube" / "config"),
            "PATH": f"{BIN}:/usr/bin:/bin"}
-    kwargs = dict(endpoint_url=moto, region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                  aws_secret_access_key="x")
-    boto3.client("iam", **kwargs).create_role(RoleName="cluster-role", AssumeRolePolicyDocument="{}")
-    boto3.client("eks", **kwargs).create_cluster(name="prod", roleArn="arn:aws:iam::123456789012:role/cluster-role",
-                                                 resourcesVpcConfig={})
+    prod_cluster(moto)
     subprocess.run([str(BIN / "aws"), "eks", "update-kubeconfig", "--name", "prod"], env=env, check=True,
                    capture_output=True)
     return env

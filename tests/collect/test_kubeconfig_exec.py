@@ -6,22 +6,18 @@ from __future__ import annotations
 import json
 import time
 
-import boto3
 import pytest
 import yaml
 
 from conftest import run_cli
 
 from world import moto, kube_api  # noqa: F401  (fixtures)
-from world import aws_exec, base_env, credential_plugin, fake_plugin, presigned_token, token_url, write_kubeconfig
+from world import aws_exec, base_env, prod_cluster, credential_plugin, fake_plugin, presigned_token, token_url, write_kubeconfig
 
 
 @pytest.fixture(scope="module")
 def cluster(moto):
-    kw = dict(endpoint_url=moto, region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x")
-    boto3.client("iam", **kw).create_role(RoleName="cluster-role", AssumeRolePolicyDocument="{}")
-    boto3.client("eks", **kw).create_cluster(name="prod", roleArn="arn:aws:iam::123456789012:role/cluster-role",
-                                             resourcesVpcConfig={})
+    prod_cluster(moto)
     return moto
 
 

@@ -17,14 +17,44 @@ BIN = Path(sys.executable).parent
 PYTHON = sys.executable
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def moto():
+    """One moto server per test run (moto's state is per process, whatever the number of servers)."""
     from moto.server import ThreadedMotoServer
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+def aws_client(moto_url: str, service: str, key: str = "AKIAIOSFODNN7EXAMPLE", secret: str = "x"):
+    import boto3
+    return boto3.client(service, endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id=key,
+                        aws_secret_access_key=secret)
+
+
+def prod_cluster(moto_url: str) -> dict:
+    """The EKS cluster `prod` in us-east-1 (created once, whoever asks first)."""
+    eks = aws_client(moto_url, "eks")
+    if "prod" not in eks.list_clusters()["clusters"]:
+        try:
+            aws_client(moto_url, "iam").create_role(RoleName="cluster-role", AssumeRolePolicyDocument="{}")
+        except Exception:  # EntityAlreadyExists
+            pass
+        eks.create_cluster(name="prod", roleArn="arn:aws:iam::123456789012:role/cluster-role", resourcesVpcConfig={})
+    return eks.describe_cluster(name="prod")["cluster"]
+
+
+def iam_user_keys(moto_url: str, name: str) -> tuple[str, str]:
+    """Access keys of a moto IAM user: STS then answers arn:aws:iam::123456789012:user/<name>."""
+    iam = aws_client(moto_url, "iam")
+    try:
+        iam.create_user(UserName=name)
+    except Exception:  # EntityAlreadyExists
+        pass
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 class Recorder:
