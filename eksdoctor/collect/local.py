@@ -324,7 +324,8 @@ def collect_exec(ctx) -> None:
             record["relative_hit"] = lookup["relative_hit"]
         ctx.set_local("exec", record)
         return
-    if parsed and parsed.tool in (AWS_CLI, "aws-iam-authenticator", "heptio-authenticator-aws") and not parsed.wrapper:
+    if (parsed and parsed.tool in (AWS_CLI, "aws-iam-authenticator", "heptio-authenticator-aws") and not parsed.wrapper
+            and lookup["path"] != look_path(parsed.tool, path).get("path")):  # the tools collector has the PATH's one
         record["tool_version"] = tool_version(lookup["path"], parsed.tool, ctx.environ, time_left(ctx, 15))
     timeout = exec_timeout(ctx)
     result = run_program([lookup["path"], *args], plugin_environ(ctx, exec_section), timeout)

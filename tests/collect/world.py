@@ -7,6 +7,8 @@ import json
 import sys
 import textwrap
 import threading
+import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -62,6 +64,7 @@ class Recorder:
 
     def __init__(self, answer):
         self.requests: list[dict] = []
+        self.date_offset = 0.0  # seconds added to the Date header (a server whose clock differs from ours)
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,6 +82,9 @@ class Recorder:
                 self.wfile.write(data)
 
             do_GET = do_POST = _serve
+
+            def date_time_string(self, timestamp=None):
+                return formatdate(time.time() + recorder.date_offset, usegmt=True)
 
             def log_message(self, *args):
                 pass
