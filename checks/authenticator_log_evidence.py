@@ -12,8 +12,10 @@ from eksdoctor.findings import AFFECTED_USER, CLUSTER_ADMIN, CLUSTER_CREATOR, Fi
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.authlog import creator_from_logs
-from eksdoctor.model.evidence import Target, target
+from eksdoctor.model.evidence import Target, explain_for, target
 from eksdoctor.model.logevidence import Reading, read
+
+from ._server import entry_arn
 
 LOG_ACTIONS = "logs:StartQuery, logs:GetQueryResults, logs:FilterLogEvents"
 
@@ -102,13 +104,9 @@ def _fix(bundle: Bundle, r: Reading) -> tuple[FixStep, ...]:
 
 def _map_fix(bundle: Bundle, t: Target, principal: str, admin_why: str) -> tuple[FixStep, ...]:
     if t.auth_mode in ("API", "API_AND_CONFIG_MAP"):
-        steps = fixes.grant_with_access_entry(
-            t, principal, fixes.VIEW_POLICY,
+        return fixes.grant_with_access_entry(
+            t, entry_arn(explain_for(bundle, principal).principal, t.account), fixes.VIEW_POLICY,
             "maps the caller (read-only here; choose AmazonEKSEditPolicy or AmazonEKSClusterAdminPolicy for more)" + admin_why)
-        full = _full_role_arn(bundle, principal)
-        if full is None:
-            return tuple(FixStep(fixes.with_role_arn_lookup(s.command, principal), s.run_as, s.why) for s in steps)
-        return tuple(FixStep(s.command.replace(fixes.q(principal), fixes.q(full)), s.run_as, s.why) for s in steps)
     username = arns.try_parse(principal).name if arns.try_parse(principal) else "user"
     return (
         FixStep(fixes.eksctl_create_mapping(t, principal, username, ()), CLUSTER_ADMIN,
@@ -116,18 +114,6 @@ def _map_fix(bundle: Bundle, t: Target, principal: str, admin_why: str) -> tuple
         FixStep(fixes.bind_user(username), CLUSTER_ADMIN,
                 "gives that username read-only access (bind another ClusterRole for more)"),
     )
-
-
-def _full_role_arn(bundle: Bundle, principal: str) -> str | None:
-    """The role's ARN with its IAM path, when iam:GetRole was read; users keep their path in STS already."""
-    if ":role/" not in principal:
-        return principal
-    name = principal.rsplit("/", 1)[-1]
-    for call in bundle.aws("iam:GetRole"):
-        role = call.response.get("Role") if call.ok and isinstance(call.response, dict) else None
-        if isinstance(role, dict) and role.get("RoleName") == name and role.get("Arn"):
-            return str(role["Arn"])
-    return None
 
 
 def _clock_fix(bundle: Bundle) -> str:
