@@ -77,7 +77,11 @@ class View:
         return name
 
     def update_kubeconfig(self, **kw) -> str:
+        """Rewrites the entry keeping what it had (alias, --profile or AWS_PROFILE, --role-arn) unless told
+        otherwise: dropping the profile would make get-token sign as another identity."""
         kw.setdefault("alias", self.alias())
+        kw.setdefault("profile", self.args.effective_profile if self.args else None)
+        kw.setdefault("role_arn", self.args.role_arn if self.args else None)
         return fixes.update_kubeconfig(self.target, **kw)
 
 

@@ -14,14 +14,14 @@ from eksdoctor.model.access import uses_entries
 from eksdoctor.model.evidence import target
 from eksdoctor.model.identity import NearMiss
 
-from ._server import blocked, caller, confidence, entry_arn, evidence_of, grant, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, entry_arn, evidence_of, grant
 
 
 def caller_near_misses(bundle: Bundle, kinds: tuple[str, ...]) -> tuple[object, list[NearMiss]] | Result:
     """(explanation, matching near misses) when the caller is blocked; else a passing Result."""
     x = caller(bundle)
     if x is None:
-        return not_applicable("the caller's identity was not read")
+        return cannot_tell("the caller's identity was not read")
     if not blocked(bundle, x):
         return passed(f"the caller is mapped ({x.matched_by or 'accepted by the API server'})")
     near = x.near(*kinds)

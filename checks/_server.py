@@ -6,7 +6,7 @@ Pure helpers over the bundle and eksdoctor.model; no check logic of its own.
 from __future__ import annotations
 
 from eksdoctor.bundle import Bundle
-from eksdoctor.check import Result, passed
+from eksdoctor.check import Result, passed, skipped
 from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
@@ -21,9 +21,14 @@ NODE_GROUPS = ("system:nodes", "system:bootstrappers")
 
 
 def not_applicable(reason: str, evidence=()) -> Result:
-    """A specific cause that does not apply (or cannot be evaluated) must not block the generic
-    checks that depend on it, so it passes and says why, instead of being skipped."""
+    """A specific cause that does not apply here: it passes and says why. (One that cannot be evaluated
+    for lack of evidence is skipped instead; a skipped prerequisite does not block its dependents.)"""
     return passed(reason, evidence=evidence)
+
+
+def cannot_tell(reason: str, evidence=()) -> Result:
+    """A check that cannot be evaluated for lack of evidence: skipped, with what is missing."""
+    return skipped(reason, evidence=evidence)
 
 
 def caller(bundle: Bundle) -> Explanation | None:
@@ -67,6 +72,18 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
     if not x.unknowns or probe.kind == "unauthorized":
         return "likely"
     return "possible"
+
+
+def log_note(bundle: Bundle, x: Explanation) -> tuple[str, list[str]]:
+    """The authenticator log lines about this caller, for a mapping finding's detail, and their pointers."""
+    if x.authenticated or not x.principal.canonical:
+        return "", []
+    logged, lines = log_confidence(bundle, x.principal.canonical)
+    if not lines:
+        return "", []
+    said = "confirms it" if logged == "certain" else "granted this ARN since, so this may already be fixed"
+    return (f"The authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
+            [line.pointer for line in lines])
 
 
 def cannot_read(bundle: Bundle) -> bool:

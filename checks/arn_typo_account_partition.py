@@ -5,7 +5,7 @@ from eksdoctor.model.evidence import cluster_evidence
 
 from ._nearmiss import caller_near_misses, near_failure
 
-KINDS = ("account", "partition", "region", "quoted", "typo")
+KINDS = ("account", "region", "quoted", "typo")  # a wrong partition is partition_arn_format's
 
 
 def run(bundle):

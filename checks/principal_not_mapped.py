@@ -7,6 +7,7 @@ from eksdoctor.bundle import collect_hint
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence, identity
+from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
 
 from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant
@@ -15,7 +16,7 @@ SPECIFIC_CAUSES = (
     "sso_role_suffix_changed", "wrong_section_or_arn_kind",
     "arn_typo_account_partition", "aws_auth_yaml_broken", "aws_auth_deleted", "auth_mode_api_ignores_aws_auth",
     "access_entry_stale_principal_id", "access_entry_path_stripped", "cross_account_principal", "creator_only_access",
-    "creator_unknown_or_deleted", "bootstrap_admin_disabled",
+    "creator_unknown_or_deleted", "bootstrap_admin_disabled", "partition_arn_format",
 )
 # These two need aws-auth in the bundle, and a dependency skipped for missing evidence would block this
 # check even in mode API; so this check steps aside for them itself, on the same condition they fail on.
@@ -31,10 +32,12 @@ def run(bundle):
     if not blocked(bundle, x):
         return passed(f"the API server accepted the caller ({probe_outcome(bundle).describe()}), although the evidence "
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
-    if x.unknowns and probe_outcome(bundle).kind != "unauthorized":
-        # Neither the mapping sources nor the API server's answer: not enough to call it broken.
-        sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
-        hints = [collect_hint(need, bundle.target) for need, used in sources.items() if used and not bundle.has(need)]
+    # A mapping source that was never collected is not evidence (one that was refused is); without it,
+    # or without the API server's 401, there is not enough to call the caller unmapped.
+    sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
+    uncollected = [need for need, used in sources.items() if used and not bundle.has(need)]
+    if x.unknowns and (uncollected or probe_outcome(bundle).kind != "unauthorized") and not log_confidence(bundle, x.principal.canonical)[0]:
+        hints = [collect_hint(need, bundle.target) for need in uncollected]
         return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)}"
                        + (f" (collect with: {'; '.join(hints)})" if hints else ""))
     ev = cluster_evidence(bundle)

@@ -155,7 +155,10 @@ def selected(bundle: Bundle) -> Selected | None:
     merged = kc.get("merged") if isinstance(kc.get("merged"), dict) else {}
     if not kc.get("files") and not kc.get("context"):
         return Selected(None, None, None, None, None, None, "no kubeconfig file: kubectl falls back to http://localhost:8080")
-    return select_context(merged, kc.get("context"))
+    if kc.get("files") and "contexts" not in merged:
+        return None  # a hand-made bundle that names the files but not their merged content
+    # `context` is what --context selected; `current_context` is the spec's name for the file's choice
+    return select_context(merged, kc.get("context") or kc.get("current_context"))
 
 
 def _norm_server(server: str) -> str:
