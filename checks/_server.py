@@ -13,6 +13,7 @@ from eksdoctor.model import fixes
 from eksdoctor.model.access import uses_entries
 from eksdoctor.model.evidence import caller_explanation, cluster_evidence, kube_user, target
 from eksdoctor.model.identity import MASTERS, Explanation, Principal
+from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
 from eksdoctor.model.rbac import DEFAULT_QUESTION, Question, least_cluster_role, least_policy
 
@@ -54,7 +55,12 @@ def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:
 
 
 def confidence(bundle: Bundle, x: Explanation) -> str:
-    """certain: complete evidence and the API server's 401 agree; likely: one of them; possible: neither."""
+    """certain: complete evidence and the API server's 401 agree, or the authenticator's log denied this
+    very ARN as not mapped; likely: one of them; possible: neither, or the log granted it since."""
+    if not x.authenticated and x.principal.canonical:
+        logged, _ = log_confidence(bundle, x.principal.canonical)
+        if logged:
+            return logged
     probe = probe_outcome(bundle)
     if not x.unknowns and probe.kind == "unauthorized":
         return "certain"

@@ -286,6 +286,34 @@ def report(
     typer.echo(f"wrote {out} ({diagnosis.verdict}: {diagnosis.verdict_reason})")
 
 
+class WhoamiOutput(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def whoami(
+    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
+    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    output: WhoamiOutput = typer.Option(WhoamiOutput.table, "--output", "-o", help="Output format."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+) -> None:
+    """Show the AWS identity kubectl presents for a context, how it was resolved, and the shell's."""
+    from .bundle import validate
+    from .collect import Options, collect
+    from .collect.run import WHOAMI
+    from .model.whoami import whoami as explain
+    from .render.whoami import render_whoami_json, render_whoami_text
+
+    if kubeconfig is not None and not kubeconfig.is_file():
+        raise UserError(f"{kubeconfig}: no such kubeconfig file")
+    data = collect(Options(context=context, kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+                           debug=_state["debug"]), only=WHOAMI)
+    report = explain(validate(data, "collected evidence"))
+    sys.stdout.write(render_whoami_json(report) if output is WhoamiOutput.json else render_whoami_text(report))
+    raise typer.Exit(0 if (report.get("kubectl") or {}).get("arn") else 1)
+
+
 checks_app = typer.Typer(help="The catalog of checks.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(checks_app, name="checks")
 
