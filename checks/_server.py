@@ -69,6 +69,18 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
     return "possible"
 
 
+def log_confirmation(bundle: Bundle, x: Explanation | None) -> tuple[str, list[str]]:
+    """The authenticator's own lines about this unmapped caller, for a mapping finding's detail and evidence."""
+    if x is None or x.authenticated or not x.principal.canonical:
+        return "", []
+    logged, lines = log_confidence(bundle, x.principal.canonical)
+    if not lines:
+        return "", []
+    said = "confirms it" if logged == "certain" else "granted this ARN since, so this may already be fixed"
+    return (f"\nThe authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
+            [line.pointer for line in lines])
+
+
 def cannot_read(bundle: Bundle) -> bool:
     """The affected user could not read access entries or aws-auth (AccessDenied, 401, 403)."""
     ev = cluster_evidence(bundle)
