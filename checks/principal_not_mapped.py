@@ -50,8 +50,9 @@ def run(bundle):
     lines = list(x.reasons)
     if ev.creator is not None and not x.is_creator:
         lines.append(f"The cluster creator is {ev.creator.describe()}; it (or any cluster admin) can add you.")
-    # When the caller cannot read the mapping sources, an admin checks first, then grants if it is missing.
-    fix = admin_steps(bundle, x) + grant(bundle, p, f"maps {p.canonical} to a Kubernetes identity")
+    # The grant first (an admin runs it); when the caller could not read the mapping sources, the read-only
+    # commands an admin can run to confirm it follow.
+    fix = grant(bundle, p, f"maps {p.canonical} to a Kubernetes identity") + admin_steps(bundle, x)
     ident = identity(bundle)
     facts = [("caller", ident.arn if ident else p.input_arn), ("canonical_arn", p.canonical), ("mode", x.mode or "unknown")]
     if x.unknowns:
