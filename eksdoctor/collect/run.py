@@ -35,3 +35,31 @@ def collect_bundle(options) -> dict:
     ctx = Context(options)
     run_graph(COLLECTORS, ctx, clock)
     return ctx.data
+
+
+# `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
+PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
+
+
+def _plan(names: set[str], done: set[str] = frozenset()) -> list[Collector]:
+    """These collectors, with prerequisites that already ran dropped from their `after`."""
+    from dataclasses import replace
+    return [replace(c, after=tuple(a for a in c.after if a not in done)) for c in COLLECTORS if c.name in names]
+
+
+def collect_preflight(options, explain) -> dict:
+    """Collect PREFLIGHT (and what it needs); then, when `explain(data)` says the answer is not a
+    plain yes, the rest of the plan within what is left of the deadline, so findings can say why."""
+    clock = Clock(options.timeout)
+    ctx = Context(options)
+    needed, todo = set(), list(PREFLIGHT)
+    by_name = {c.name: c for c in COLLECTORS}
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo += list(by_name[name].after)
+    run_graph(_plan(needed), ctx, clock)
+    if explain(ctx.data) and clock.left() > 0:
+        run_graph(_plan(set(by_name) - needed, done=needed), ctx, clock)
+    return ctx.data

@@ -14,20 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from world import moto  # noqa: F401 (fixture)
 
 BIN = Path(sys.executable).parent
 CANARY_SECRET = "CANARYsecretKEY0123456789abcdefghijklmnop"
 CANARY_TOKEN = "IQoJb3JpZ2luCANARYsessionTOKEN0123456789abcdefghij"
-
-
-@pytest.fixture(scope="module")
-def moto():
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")
