@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def moto():
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
+    # moto's backends live in the process: forget this module's world before the next one
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=10)
     server.stop()
 
 
