@@ -1,8 +1,10 @@
 """Anonymise a (redacted) bundle for a ticket: account ids, ARNs' resource names, cluster names and
 endpoints become stable pseudonyms (bundle spec, Redaction), so the problem's structure survives.
 
-Pure. Same input → same pseudonym within a bundle (counters in order of first sight over sorted
-keys; no hashes, which a 12-digit account id could be brute-forced from). Structure is kept: an ARN
+Pure. Same input → same pseudonym within a bundle (numbered in order of first sight over sorted
+keys, then spread out: no hashes, which a 12-digit account id could be brute-forced from). Two
+pseudonyms of a kind differ in at least three characters, so no "one character off" near miss is
+invented, and names equal but for case stay so (aws-auth compares case-insensitively). Structure is kept: an ARN
 stays a valid ARN of the same partition, service, region and type; a role path keeps its number of
 segments; `AWSReservedSSO_<set>_<hex>` names and `aws-reserved/sso.amazonaws.com/<region>/` paths,
 AWS-owned ARNs (`…::aws:…`), regions and service names stay as they are. It never touches secrets:
@@ -32,12 +34,47 @@ KEEP = {
 }
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _spread(n: int, alphabet: str, width: int) -> str:
+    """The n-th of a scattered sequence of `width`-character words (a bijection mod len**width)."""
+    size = len(alphabet) ** width
+    value = (n * 48271 * 2654435761 + 12345) % size
+    out = []
+    for _ in range(width):
+        value, digit = divmod(value, len(alphabet))
+        out.append(alphabet[digit])
+    return "".join(out)
+
+
+def _far(word: str, others) -> bool:
+    return all(sum(a != b for a, b in zip(word, o)) >= 3 for o in others if len(o) == len(word))
+
+
+def _case_like(original: str, pseudonym: str) -> str:
+    if original.isupper():
+        return pseudonym.upper()
+    return pseudonym[:1].upper() + pseudonym[1:] if original[:1].isupper() else pseudonym
+
+
 class Pseudonyms:
     """value → pseudonym, one numbering per kind, fixed at first sight."""
 
     def __init__(self) -> None:
         self.table: dict[str, str] = {}
         self._counts: dict[str, int] = {}
+        self._words: dict[str, list[str]] = {}
+        self._folded: dict[str, str] = {}
+
+    def _word(self, kind: str, alphabet: str, width: int) -> str:
+        """A fresh word for this kind, at least three characters from every earlier one."""
+        used = self._words.setdefault(kind, [])
+        while True:
+            word = _spread(self._next(kind), alphabet, width)
+            if _far(word, used):
+                used.append(word)
+                return word
 
     def pattern(self) -> re.Pattern | None:
         """Matches any known value as a whole word (longest first); rebuilt when the table grows."""
@@ -53,7 +90,7 @@ class Pseudonyms:
 
     def account(self, value: str) -> str:
         if value not in self.table:
-            self.table[value] = f"{900000000000 + self._next('account'):012d}"
+            self.table[value] = "9" + self._word("account", "0123456789", 11)
         return self.table[value]
 
     def name(self, value: str, kind: str) -> str:
@@ -62,25 +99,31 @@ class Pseudonyms:
         if value.startswith("AWSServiceRoleFor"):  # service-linked role names are AWS's
             return value
         if value not in self.table:
-            sso = _SSO.match(value)
-            if sso:
-                new = f"AWSReservedSSO_{self.name(sso.group(1), 'PermissionSet')}_{self._next('ssohex'):016x}"
-            elif "@" in value:
-                new = f"{kind}{self._next(kind)}@example.invalid"
+            folded = value.casefold()
+            if folded not in self._folded:
+                self._folded[folded] = self._fresh(value, kind)
+            new = _case_like(value, self._folded[folded])
+            if "@" in value:
                 self.table.setdefault(value.replace("@", "-"), new.replace("@", "-"))  # {{SessionName}} form
-            elif re.fullmatch(r"i-[0-9a-f]{8,17}", value):
-                new = f"i-{self._next('instance'):0{len(value) - 2}x}"
-            else:
-                new = f"{kind}-{self._next(kind)}"
             self.table[value] = new
         return self.table[value]
+
+    def _fresh(self, value: str, kind: str) -> str:
+        sso = _SSO.match(value)
+        if sso:
+            return f"AWSReservedSSO_{self.name(sso.group(1), 'PermissionSet')}_{self._word('ssohex', '0123456789abcdef', 16)}"
+        if "@" in value:
+            return f"{kind}-{self._word(kind, _LETTERS, 6)}@example.invalid"
+        if re.fullmatch(r"i-[0-9a-f]{8,17}", value, re.I):
+            return "i-" + self._word("instance", "0123456789abcdef", len(value) - 2)
+        return f"{kind}-{self._word(kind, _LETTERS, 6)}"
 
     def host(self, host: str) -> str:
         if host in self.table:
             return self.table[host]
         eks = _EKS_HOST.match(host)
         if eks:
-            label = f"{self._next('endpoint'):0{len(eks.group(1))}X}"
+            label = self._word("endpoint", "0123456789ABCDEF", len(eks.group(1)))
             new = f"{label}.{eks.group(2)}.{eks.group(3)}.eks.amazonaws.com{eks.group(4) or ''}"
         else:
             try:
@@ -89,7 +132,7 @@ class Pseudonyms:
                 ip = None
             if ip is not None and (ip.is_private or ip.is_loopback):
                 return host  # says "private endpoint" without naming anyone
-            new = f"203.0.113.{self._next('ip')}" if ip is not None else f"endpoint-{self._next('endpoint')}.example.invalid"
+            new = f"203.0.113.{self._next('ip')}" if ip is not None else f"endpoint-{self._word('host', _LETTERS, 6)}.example.invalid"
         self.table[host] = new
         return new
 

@@ -34,6 +34,10 @@ def collect_bundle(options) -> dict:
     clock = Clock(options.timeout)
     ctx = Context(options)
     run_graph(COLLECTORS, ctx, clock)
+    from .aws import operations_made
+    from .kube import requests_made
+    ctx.data["collection"]["operations"] = operations_made()
+    ctx.data["collection"]["kubernetes_requests"] = requests_made()
     return ctx.data
 
 

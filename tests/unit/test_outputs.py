@@ -143,5 +143,8 @@ def test_hand_made_bundle_says_which_evidence_is_missing_and_how_to_collect_it(t
     assert markdown[markdown.index("## Missing evidence"):markdown.index("## Passed")].count(command) == 1
 
 
-def test_complete_bundle_has_no_missing_evidence_section():
-    assert "Missing evidence" not in run_cli("analyze", "--example", "sso-role-path").out
+def test_every_need_of_every_check_says_how_to_collect_it():
+    for check in run_cli("checks", "-o", "json").json()["checks"]:
+        for need in check["needs"]:
+            from eksdoctor.bundle import collect_hint
+            assert collect_hint(need, {"cluster": "prod", "region": "us-east-1"}), f"{check['id']} needs {need}: no command"
