@@ -1,9 +1,10 @@
 """`eksdoctor preflight`: can this identity reach the cluster, authenticate, and do each stated action?
 
 Pure: a function of the bundle, the questions and the diagnosis. The API server's own answer
-(SelfSubjectAccessReview) decides when it lets the caller in. When it does not, the actions are
-`unknown` and the access problem is the answer, explained by the diagnosis' findings; the seam
-`answer_from_model` is where an authorization model will answer offline later.
+(SelfSubjectAccessReview) decides when it lets the caller in. Without a review, the authorization
+model answers from the bundle (`answer_from_model`) when the evidence allows, else the action is
+`unknown`. When the caller is not let in, the access problem is the answer (exit 1), explained
+by the diagnosis' findings.
 Exit codes: 0 all allowed, 1 an action denied or access broken, 3 inconclusive evidence.
 """
 from __future__ import annotations
@@ -42,11 +43,22 @@ class Preflight:
     answers: tuple[Answer, ...]
 
 
-def answer_from_model(bundle: Bundle, spec: dict, username: str | None) -> Answer | None:
-    """Seam for the authorization model (`model/rbac.py`, branch `server`): "can P do VERB RESOURCE
-    in NS" from access entries, access policies and RBAC in the bundle, for when the API server
-    could not be asked. Until it lands nobody answers, and the action stays `unknown`."""
-    return None
+def answer_from_model(bundle: Bundle, question: str, spec: dict) -> Answer | None:
+    """When the API server gave no review: the authorization model (model/rbac.py: access policies ∪
+    RBAC, for what the caller is mapped to) answers, if the evidence lets it; else nobody does."""
+    from .model.evidence import caller_decision, caller_explanation
+    from .model.rbac import Question
+    attrs = spec.get("resourceAttributes") or {}
+    resource = str(attrs.get("resource") or "") + (f"/{attrs['subresource']}" if attrs.get("subresource") else "")
+    q = Question(str(attrs.get("verb") or ""), resource, str(attrs.get("group") or ""), attrs.get("namespace"))
+    x = caller_explanation(bundle)
+    if x is None or not x.authenticated:
+        return None
+    decision = caller_decision(bundle, q)
+    if decision is None or decision.allowed is None:
+        return None
+    why = decision.describe() + (f" ({'; '.join(decision.notes)})" if decision.notes else "")
+    return Answer(question, spec, ALLOWED if decision.allowed else DENIED, why, "model")
 
 
 def _review(bundle: Bundle, spec: dict) -> Call | None:
@@ -55,9 +67,13 @@ def _review(bundle: Bundle, spec: dict) -> Call | None:
 
 
 def _username(bundle: Bundle) -> str | None:
-    call = bundle.first_ok("kubernetes", "selfsubjectreviews")
-    info = ((call.response or {}).get("status") or {}).get("userInfo") if call and isinstance(call.response, dict) else None
-    return info.get("username") if isinstance(info, dict) else None
+    """Who the API server says the caller is (SelfSubjectReview), else who the model maps it to."""
+    from .model.evidence import caller_explanation, kube_user
+    user = kube_user(bundle)
+    if user:
+        return user[0]
+    x = caller_explanation(bundle)
+    return x.username if x is not None and x.authenticated and x.username else None
 
 
 def _answer(bundle: Bundle, question: str, spec: dict, username: str | None, why_not_asked: str) -> Answer:
@@ -70,7 +86,7 @@ def _answer(bundle: Bundle, question: str, spec: dict, username: str | None, why
         if status.get("evaluationError"):
             reason += f" (evaluation error: {status['evaluationError']})"
         return Answer(question, spec, DENIED, reason, "SelfSubjectAccessReview", call.pointer)
-    modelled = answer_from_model(bundle, spec, username)
+    modelled = answer_from_model(bundle, question, spec)
     if modelled is not None:
         return modelled
     if call is not None:

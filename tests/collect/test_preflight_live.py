@@ -127,3 +127,21 @@ def test_preflight_usage_errors_exit_2():
     assert run_cli("preflight", "--can", "fly deployments").code == 2
     assert run_cli("preflight", "--fail-on-id", "nope").code == 2
     assert re.search(r"Exit 0 all allowed, 1 .* 3 inconclusive", " ".join(run_cli("preflight", "--help").out.split()))
+
+
+def test_without_a_review_the_model_answers_from_rbac(tmp_path):
+    """A saved bundle with RBAC lists but no review for the action: model/rbac.py decides."""
+    data = json.loads((FIXTURES / "healthy__config_map" / "bundle.json").read_text())
+    binding = {"metadata": {"name": "deployers-edit"}, "roleRef": {"kind": "ClusterRole", "name": "edit"},
+               "subjects": [{"kind": "Group", "name": "deployers"}]}
+    data["kubernetes"]["clusterrolebindings"] = [{"as": "exec", "request": {}, "response": {"items": [binding]}}]
+    data["kubernetes"]["rolebindings"] = [{"as": "exec", "request": {}, "response": {"items": []}}]
+    path = tmp_path / "rbac.json"
+    path.write_text(json.dumps(data))
+    allowed = run_cli("preflight", "--bundle", str(path), "--can", "create deployments -n prod", "-o", "json")
+    assert allowed.code == 0 and allowed.json()["questions"][0]["source"] == "model"
+    denied = run_cli("preflight", "--bundle", str(path), "--can", "create clusterroles", "-o", "json")
+    assert denied.code == 1 and denied.json()["questions"][0]["answer"] == "denied"
+    fix = denied.json()["diagnosis"]["findings"][0]["fix"]
+    assert fix[-1]["command"] == ("kubectl create clusterrolebinding eksdoctor-create-clusterroles "
+                                  "--clusterrole=eksdoctor-create-clusterroles --user=deployer")
