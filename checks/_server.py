@@ -11,8 +11,9 @@ from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.access import uses_entries
-from eksdoctor.model.evidence import caller_explanation, cluster_evidence, target
+from eksdoctor.model.evidence import caller_explanation, cluster_evidence, kube_user, target
 from eksdoctor.model.identity import MASTERS, Explanation, Principal
+from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
 from eksdoctor.model.rbac import DEFAULT_QUESTION, Question, least_cluster_role, least_policy
 
@@ -30,8 +31,9 @@ def caller(bundle: Bundle) -> Explanation | None:
 
 
 def blocked(bundle: Bundle, x: Explanation | None) -> bool:
-    """The model says the caller is not mapped, and the API server did not say otherwise."""
-    return x is not None and not x.authenticated and not probe_outcome(bundle).ok
+    """The model says the caller is not mapped, and the API server did not say otherwise (it accepted
+    the probe, or answered a SelfSubjectReview, the ground truth of who the caller is)."""
+    return x is not None and not x.authenticated and not probe_outcome(bundle).ok and kube_user(bundle) is None
 
 
 def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:
@@ -53,7 +55,12 @@ def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:
 
 
 def confidence(bundle: Bundle, x: Explanation) -> str:
-    """certain: complete evidence and the API server's 401 agree; likely: one of them; possible: neither."""
+    """certain: complete evidence and the API server's 401 agree, or the authenticator's log denied this
+    very ARN as not mapped; likely: one of them; possible: neither, or the log granted it since."""
+    if not x.authenticated and x.principal.canonical:
+        logged, _ = log_confidence(bundle, x.principal.canonical)
+        if logged:
+            return logged
     probe = probe_outcome(bundle)
     if not x.unknowns and probe.kind == "unauthorized":
         return "certain"
@@ -69,12 +76,13 @@ def cannot_read(bundle: Bundle) -> bool:
     return entries_denied or ev.aws_auth_state == "unreadable"
 
 
-def entry_arn(p: Principal) -> str:
-    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown)."""
+def entry_arn(p: Principal, cluster_account: str = "") -> str:
+    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown; not
+    for another account's role, which the cluster account's IAM cannot see)."""
     if p.full_arn:
         return p.full_arn
     kind = arns.principal_type(p.canonical)
-    if kind == "ROLE":
+    if kind == "ROLE" and (not cluster_account or p.account == cluster_account):
         return fixes.full_arn_expr("role", p.name)
     return p.canonical
 
@@ -95,7 +103,10 @@ def grant(bundle: Bundle, p: Principal, why: str, *, groups: tuple[str, ...] = (
     namespaces = ()
     steps: list[FixStep] = []
     if uses_entries(t.auth_mode) or t.auth_mode is None:
-        steps.extend(fixes.grant_with_access_entry(t, entry_arn(p), policy, why, namespaces, run_as))
+        arn = entry_arn(p, cluster_evidence(bundle).account)
+        if arn == p.canonical and p.is_role and not p.full_arn:
+            why += " (if the role has an IAM path, put it in the ARN)"
+        steps.extend(fixes.grant_with_access_entry(t, arn, policy, why, namespaces, run_as))
     if t.auth_mode in ("CONFIG_MAP", None):
         kept = tuple(g for g in groups if g not in NODE_GROUPS) or ("viewers" if role == "view" else f"{role}s",)
         name = username or (f"{p.name}:{{{{SessionName}}}}" if p.is_role else p.name or p.canonical)

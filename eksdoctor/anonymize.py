@@ -181,8 +181,10 @@ def _register(p: Pseudonyms, data) -> None:
             for k in sorted(value, key=str):
                 walk(value[k], str(k))
         elif isinstance(value, list):
-            for item in value:
+            for i, item in enumerate(value):
                 walk(item, key)
+                if item in ("--cluster-name", "--cluster-id", "-i") and i + 1 < len(value) and isinstance(value[i + 1], str):
+                    p.name(value[i + 1], "cluster")  # exec plugin args name the cluster the token is for
         elif isinstance(value, str):
             for match in _ARN.finditer(value):
                 anonymize_arn(p, match.group(0).rstrip("."))

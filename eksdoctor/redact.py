@@ -22,6 +22,8 @@ SECRET_KEYS = {
 # Keys whose whole value goes, whatever its shape (an sts:AssumeRole response's Credentials).
 # Other secret keys only redact scalars: `exec.token` is a dict of the token's decoded, non-secret parts.
 WHOLE_VALUE_KEYS = {"credentials"}
+# `{"name": "AWS_SECRET_ACCESS_KEY", "value": …}` (a kubeconfig exec env entry): the value is a secret too.
+SECRET_NAMED_VALUES = SECRET_KEYS | {"awsaccesskeyid"}
 
 _PATTERNS = [
     (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_\-=]+"), "k8s-aws-v1." + REDACTED),
@@ -49,7 +51,11 @@ def redact(value: Any) -> Any:
     """A redacted deep copy: secret-named keys get REDACTED, every string is scrubbed by shape."""
     if isinstance(value, dict):
         out = {}
+        named_secret = isinstance(value.get("name"), str) and _normal(value["name"]) in SECRET_NAMED_VALUES
         for key, item in value.items():
+            if named_secret and key == "value" and item not in (None, ""):
+                out[key] = REDACTED
+                continue
             normal = _normal(key) if isinstance(key, str) else ""
             if normal in WHOLE_VALUE_KEYS and item is not None:
                 out[key] = REDACTED

@@ -18,6 +18,6 @@ class Options:
     questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
 
 
-def collect(options: Options) -> dict:
+def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:
     from .run import collect_bundle
-    return collect_bundle(options)
+    return collect_bundle(options, only)

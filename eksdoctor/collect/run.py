@@ -14,7 +14,10 @@ COLLECTORS = [
     Collector("exec_credentials", cloud.collect_exec_credentials, after=("kubeconfig",), timeout=30),
     Collector("identity_exec", cloud.collect_identity_exec, after=("exec_credentials",), timeout=30),
     Collector("identity_shell", cloud.collect_identity_shell, after=("kubeconfig",), timeout=30),
+    Collector("identity_ignored_profile", cloud.collect_identity_ignored_profile, after=("exec_credentials",), timeout=30),
     Collector("cluster", cloud.collect_cluster, after=("exec_credentials",), timeout=60),
+    Collector("token_identity", cloud.collect_token_identity, after=("exec_plugin", "exec_credentials", "cluster"), timeout=15),
+    Collector("endpoint", cluster_api.collect_endpoint, after=("kubeconfig",), timeout=10),
     Collector("probe", cluster_api.collect_probe, after=("exec_plugin",), timeout=20),
     Collector("version", cluster_api.collect_version, after=("probe",), timeout=20),
     Collector("aws_auth", cluster_api.collect_aws_auth, after=("probe",), timeout=20),
@@ -29,41 +32,48 @@ COLLECTORS = [
     Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
 ]
 
+# `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)
+WHOAMI = ("env", "aws_config", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "identity_shell",
+          "token_identity")
 
-def collect_bundle(options) -> dict:
+
+def plan(names: tuple[str, ...] | None) -> list[Collector]:
+    """The whole plan, or a sub-plan: the named collectors, ordering kept among those present."""
+    if names is None:
+        return COLLECTORS
+    chosen = [c for c in COLLECTORS if c.name in names]
+    kept = {c.name for c in chosen}
+    return [Collector(c.name, c.run, tuple(a for a in c.after if a in kept), c.timeout) for c in chosen]
+
+
+def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     clock = Clock(options.timeout)
     ctx = Context(options)
-    run_graph(COLLECTORS, ctx, clock)
+    ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
+    run_graph(plan(only), ctx, clock)
+    _audit(ctx)
+    return ctx.data
+
+
+def _audit(ctx) -> None:
     from .aws import operations_made
     from .kube import requests_made
     ctx.data["collection"]["operations"] = operations_made()
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
-    return ctx.data
 
 
 # `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
 PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
 
 
-def _plan(names: set[str], done: set[str] = frozenset()) -> list[Collector]:
-    """These collectors, with prerequisites that already ran dropped from their `after`."""
-    from dataclasses import replace
-    return [replace(c, after=tuple(a for a in c.after if a not in done)) for c in COLLECTORS if c.name in names]
-
-
 def collect_preflight(options, explain) -> dict:
-    """Collect PREFLIGHT (and what it needs); then, when `explain(data)` says the answer is not a
-    plain yes, the rest of the plan within what is left of the deadline, so findings can say why."""
+    """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
+    the plan within what is left of the deadline, so the findings can say why."""
     clock = Clock(options.timeout)
     ctx = Context(options)
-    needed, todo = set(), list(PREFLIGHT)
-    by_name = {c.name: c for c in COLLECTORS}
-    while todo:
-        name = todo.pop()
-        if name not in needed:
-            needed.add(name)
-            todo += list(by_name[name].after)
-    run_graph(_plan(needed), ctx, clock)
+    ctx.deadline = clock.deadline
+    run_graph(plan(PREFLIGHT), ctx, clock)
     if explain(ctx.data) and clock.left() > 0:
-        run_graph(_plan(set(by_name) - needed, done=needed), ctx, clock)
+        run_graph(plan(tuple(c.name for c in COLLECTORS if c.name not in PREFLIGHT)), ctx, clock)
+    _audit(ctx)
     return ctx.data

@@ -46,8 +46,9 @@ def render_table(diagnosis, console: Console, *, verbose: bool = False) -> None:
 
 def _finding(console: Console, f, heading: str = "") -> None:
     label = f"{heading}: " if heading else ""
+    grade = f"{f.severity.value}, {f.confidence}" if f.confidence else f.severity.value
     console.print(f"[{_STYLE[f.status]}]{label}{_MARK[f.status]}[/] [bold]{escape(f.id)}[/bold] "
-                  f"[dim]({f.severity.value})[/dim] {escape(f.title)}")
+                  f"[dim]({grade})[/dim] {escape(f.title)}")
     for line in (f.detail or "").splitlines():
         console.print(f"    {escape(line)}", soft_wrap=True)
     for n, step in enumerate(f.fix, 1):

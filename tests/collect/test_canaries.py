@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, run_cli
-from world import kube_api, make_cluster, moto, point_kubeconfig_at  # noqa: F401 (fixtures)
+from world import eks_api, make_cluster, moto, point_kubeconfig_at  # noqa: F401 (fixtures)
 
 SECRET_KEY = "CANARYsecretKEY0123456789abcdefghijklmnop"
 SESSION = "IQoJb3JpZ2luCANARYsessionTOKEN0123456789abcdefghij"
@@ -87,14 +87,14 @@ def planted_world(moto, tmp_path_factory):  # noqa: F811
 
 
 @pytest.fixture
-def live(planted_world, kube_api, tmp_path):  # noqa: F811
-    env = point_kubeconfig_at(planted_world, kube_api.url, tmp_path / "kubeconfig")
+def live(planted_world, eks_api, tmp_path):  # noqa: F811
+    env = point_kubeconfig_at(planted_world, eks_api.url, tmp_path / "kubeconfig")
     config = yaml.safe_load((tmp_path / "kubeconfig").read_text())  # other users with static secrets
     config["users"] += [{"name": "static", "user": {"token": EKS_TOKEN, "client-key-data": "CANARYclientKEY==",
                                                      "client-certificate-data": "Y2VydA==", "password": "CANARYpassword"}}]
     (tmp_path / "kubeconfig").write_text(yaml.safe_dump(config))
-    kube_api.configmap_data = {**kube_api.configmap_data, "mapUsers": f"# {PRESIGNED}\n# {PEM}\n# token: {EKS_TOKEN}\n"}
-    kube_api.allowed = {("list", "pods", "default")}
+    eks_api.configmap_data = {**eks_api.configmap_data, "mapUsers": f"# {PRESIGNED}\n# {PEM}\n# token: {EKS_TOKEN}\n"}
+    eks_api.allowed = {("list", "pods", "default")}
     return env
 
 
@@ -102,11 +102,11 @@ def live(planted_world, kube_api, tmp_path):  # noqa: F811
     ("table", "b.json", []), ("json", "b.json.gz", []), ("markdown", "b.json", ["--anonymize"]),
     ("sarif", "b.json.gz", ["--anonymize"]), ("junit", "b.json", []),
 ])
-def test_live_diagnose_leaks_nothing(live, kube_api, tmp_path, fmt, bundle, extra):  # noqa: F811
+def test_live_diagnose_leaks_nothing(live, eks_api, tmp_path, fmt, bundle, extra):  # noqa: F811
     saved = tmp_path / bundle
     result = run_cli("diagnose", "-o", fmt, "--save-bundle", str(saved), *extra, env=live, cwd=str(tmp_path))
     assert "Traceback" not in result.err, result.err
-    assert any(t.startswith("k8s-aws-v1.") for t in kube_api.tokens)  # a real token was made and sent
+    assert any(t.startswith("k8s-aws-v1.") for t in eks_api.tokens)  # a real token was made and sent
     raw = saved.read_bytes()
     text = (gzip.decompress(raw) if bundle.endswith(".gz") else raw).decode()
     doc = json.loads(text)
