@@ -12,6 +12,11 @@ class Options:
     context: str | None = None
     kubeconfig: str | None = None
     timeout: float = 60.0
+    debug: bool = False
+    admin_profile: str | None = None
+    all_entries: bool = False
+    questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
+    since: float = 3600.0  # seconds of authenticator logs to read (--since)
 
 
 def collect(options: Options) -> dict:

@@ -1,0 +1,168 @@
+"""AWS calls for collectors: named credential sets (`as`), one call → one bundle record.
+
+Each record is what `aws <service> <operation> --output json` prints (pages merged, timestamps as
+ISO 8601, no ResponseMetadata) or the error. Only read-only operations are called here.
+Endpoints come from the normal configuration (AWS_ENDPOINT_URL and friends), never from code.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+
+from .. import __version__
+
+_clients_lock = threading.Lock()
+_operations: set[str] = set()  # every AWS operation this process called, as "service:Operation"
+
+# Everything diagnose may call; docs/iam-policy.json grants exactly these. Anything else is refused
+# before it is sent, so collection is read-only by construction (writes live in eksdoctor/act/).
+READ_OPERATIONS = frozenset({
+    "sts:GetCallerIdentity", "sts:AssumeRole",
+    "eks:DescribeCluster", "eks:ListClusters", "eks:ListAccessEntries", "eks:DescribeAccessEntry",
+    "eks:ListAssociatedAccessPolicies", "eks:ListAccessPolicies", "eks:ListNodegroups", "eks:DescribeNodegroup",
+    "eks:ListFargateProfiles", "eks:DescribeFargateProfile",
+    "iam:GetRole", "iam:GetUser", "iam:SimulatePrincipalPolicy",
+    "cloudtrail:LookupEvents",
+    "logs:StartQuery", "logs:GetQueryResults", "logs:FilterLogEvents", "logs:StopQuery",
+})
+
+
+def _audit(model=None, **_) -> None:
+    if model is None:
+        return
+    name = f"{model.service_model.endpoint_prefix}:{model.name}"
+    if name not in READ_OPERATIONS:
+        raise _read_only_violation(name)
+    with _clients_lock:
+        _operations.add(name)
+
+
+def _read_only_violation(operation: str):
+    from botocore.exceptions import BotoCoreError
+
+    class ReadOnlyViolation(BotoCoreError):
+        fmt = "eksdoctor diagnose is read-only and refused to call {operation}"
+    return ReadOnlyViolation(operation=operation)
+
+
+def operations_made() -> list[str]:
+    with _clients_lock:
+        return sorted(_operations)
+
+
+def client_config():
+    from botocore.config import Config
+    return Config(retries={"mode": "adaptive", "max_attempts": 4}, connect_timeout=5, read_timeout=15,
+                  user_agent_extra=f"eksdoctor/{__version__}")
+
+
+class Credentials:
+    """A named way to call AWS: a boto3 Session (or the reason none could be made)."""
+
+    def __init__(self, label: str, session=None, problem: dict | None = None):
+        self.label = label
+        self.session = session
+        self.problem = problem
+        self._clients: dict = {}
+
+    def client(self, service: str, region: str | None):
+        key = (service, region)
+        with _clients_lock:
+            if key not in self._clients:
+                client = self.session.client(service, region_name=region, config=client_config())
+                client.meta.events.register("before-call", _audit)
+                self._clients[key] = client
+            return self._clients[key]
+
+
+def make_session(label: str, *, profile: str | None = None, region: str | None = None,
+                 config_file: str | None = None, credentials_file: str | None = None) -> Credentials:
+    import boto3
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+    try:
+        core = botocore.session.Session()
+        if config_file:
+            core.set_config_variable("config_file", config_file)
+        if credentials_file:
+            core.set_config_variable("credentials_file", credentials_file)
+        if profile:
+            core.set_config_variable("profile", profile)
+            core.get_scoped_config()  # raises ProfileNotFound now rather than mid-call
+        return Credentials(label, boto3.Session(botocore_session=core, region_name=region))
+    except BotoCoreError as exc:
+        return Credentials(label, None, error_record(exc))
+
+
+def from_keys(label: str, access_key: str, secret_key: str, token: str | None, region: str | None) -> Credentials:
+    import boto3
+    return Credentials(label, boto3.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                                            aws_session_token=token, region_name=region))
+
+
+def to_cli_json(value):
+    """Shape a boto3 response like the AWS CLI prints it."""
+    if isinstance(value, dict):
+        return {k: to_cli_json(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [to_cli_json(v) for v in value]
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def error_record(exc: BaseException) -> dict:
+    from botocore import exceptions as bx
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        record = {"code": err.get("Code") or "ClientError", "message": err.get("Message") or str(exc)}
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status:
+            record["http_status"] = status
+        return record
+    if isinstance(exc, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
+        return {"code": "Timeout", "message": str(exc)}
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.ConnectionError)):
+        return {"code": "ConnectError", "message": str(exc)}
+    if isinstance(exc, bx.NoCredentialsError):
+        return {"code": "NoCredentials", "message": str(exc)}
+    if isinstance(exc, bx.NoRegionError):
+        return {"code": "NoRegion", "message": str(exc)}
+    return {"code": type(exc).__name__, "message": str(exc)}
+
+
+def snake(operation: str) -> str:
+    from botocore import xform_name
+    return xform_name(operation)
+
+
+def call(ctx, creds: Credentials, service: str, operation: str, request: dict | None = None, *,
+         region: str | None = None, record: bool = True):
+    """Call one operation (all pages when it paginates); record it; return the response or None."""
+    request = dict(request or {})
+    entry: dict = {"as": creds.label, "request": request}
+    target_region = ctx.data["target"].get("region")
+    if region and region != target_region:
+        entry["region"] = region
+    response = None
+    if creds.session is None:
+        entry["error"] = creds.problem or {"code": "NoCredentials", "message": "no credentials"}
+    else:
+        from botocore.exceptions import BotoCoreError, ClientError
+        try:
+            client = creds.client(service, region or target_region)
+            method = snake(operation)
+            if client.can_paginate(method):
+                response = client.get_paginator(method).paginate(**request).build_full_result()
+            else:
+                response = getattr(client, method)(**request)
+            response = to_cli_json(response)
+            entry["response"] = response
+        except (BotoCoreError, ClientError) as exc:
+            entry["error"] = error_record(exc)
+            response = None
+    if record:
+        ctx.record("aws", f"{service}:{operation}", entry)
+    return response

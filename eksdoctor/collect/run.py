@@ -1,0 +1,43 @@
+"""The collection plan: which collectors run, after which others, and how the bundle is finished."""
+from __future__ import annotations
+
+from . import cloud, cluster_access, cluster_api, local, logs
+from .context import Context
+from .graph import Clock, Collector, run_graph
+
+COLLECTORS = [
+    Collector("env", local.collect_env, timeout=5),
+    Collector("tools", local.collect_tools, timeout=20),
+    Collector("aws_config", local.collect_aws_config, timeout=5),
+    Collector("kubeconfig", local.collect_kubeconfig, timeout=10),
+    Collector("exec_plugin", local.collect_exec, after=("kubeconfig",), timeout=local.EXEC_TIMEOUT + 5),
+    Collector("exec_credentials", cloud.collect_exec_credentials, after=("kubeconfig",), timeout=30),
+    Collector("identity_exec", cloud.collect_identity_exec, after=("exec_credentials",), timeout=30),
+    Collector("identity_shell", cloud.collect_identity_shell, after=("kubeconfig",), timeout=30),
+    Collector("cluster", cloud.collect_cluster, after=("exec_credentials",), timeout=60),
+    Collector("probe", cluster_api.collect_probe, after=("exec_plugin",), timeout=20),
+    Collector("version", cluster_api.collect_version, after=("probe",), timeout=20),
+    Collector("aws_auth", cluster_api.collect_aws_auth, after=("probe",), timeout=20),
+    Collector("access_entries", cluster_access.collect_access_entries, after=("exec_credentials",), timeout=30),
+    Collector("access_entry_details", cluster_access.collect_access_entry_details,
+              after=("access_entries", "identity_exec"), timeout=30),
+    Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
+    Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
+    Collector("iam_principals", cluster_access.collect_iam_principals,
+              after=("identity_exec", "access_entries", "nodegroups", "creator", "aws_auth"), timeout=30),
+    Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
+    Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
+    # as early as the caller's identity is known (it narrows the query); overlaps everything after it
+    Collector("logs", logs.collect_logs, after=("identity_exec",), timeout=logs.TIMEOUT),
+]
+
+
+def collect_bundle(options) -> dict:
+    clock = Clock(options.timeout)
+    ctx = Context(options)
+    run_graph(COLLECTORS, ctx, clock)
+    from .aws import operations_made
+    from .kube import requests_made
+    ctx.data["collection"]["operations"] = operations_made()
+    ctx.data["collection"]["kubernetes_requests"] = requests_made()
+    return ctx.data

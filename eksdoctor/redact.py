@@ -1,0 +1,93 @@
+"""Remove secrets from anything eksdoctor stores or prints: keys by name, tokens by shape.
+
+Applied by collectors as they record and again by save_bundle, so a bundle never holds a secret
+access key, session token, bearer/EKS token, presigned signature or credential, client key or
+password (bundle spec, Redaction). It never removes what a diagnosis needs (ARNs, CA data).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+REDACTED = "REDACTED"
+SET = "<set>"  # how local.env says a secret variable is set without saying its value
+
+# Keys whose values are secrets wherever they appear (compared case-insensitively, - and _ ignored).
+SECRET_KEYS = {
+    "secretaccesskey", "awssecretaccesskey", "sessiontoken", "awssessiontoken", "securitytoken",
+    "awssecuritytoken", "token", "bearertoken", "accesstoken", "refreshtoken", "idtoken",
+    "clientkeydata", "clientkey", "password", "clientsecret", "authorization",
+    "xamzsecuritytoken", "xamzsignature", "xamzcredential",
+}
+# Keys whose whole value goes, whatever its shape (an sts:AssumeRole response's Credentials).
+# Other secret keys only redact scalars: `exec.token` is a dict of the token's decoded, non-secret parts.
+WHOLE_VALUE_KEYS = {"credentials"}
+
+_PATTERNS = [
+    (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_\-=]+"), "k8s-aws-v1." + REDACTED),
+    (re.compile(r"(?i)(X-Amz-(?:Signature|Credential|Security-Token)(?:=|%3D|\"?\s*[:=]\s*\"?))[^&\s\"',;]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=\-]+"), r"\1" + REDACTED),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+"), REDACTED),  # JWTs (OIDC tokens)
+    (re.compile(r"\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9+/=]{20,}"), REDACTED),  # STS session tokens
+    (re.compile(r"(?i)(aws_secret_access_key\s*[=:]\s*)\S+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)(aws_session_token\s*[=:]\s*)\S+"), r"\1" + REDACTED),
+]
+
+
+@lru_cache(maxsize=4096)
+def _normal(key: str) -> str:
+    return re.sub(r"[-_\s]", "", key).lower()
+
+
+def _may_hold_secret(text: str) -> bool:
+    """False when no pattern above can match: each needs one of these substrings. Plain `in` tests run
+    at C speed, so the eight regexes only run on the rare string that might hold a secret."""
+    if ("k8s-aws-v1." in text or "eyJ" in text or "PRIVATE KEY-----" in text or "IQoJb3JpZ2lu" in text
+            or "FwoGZXIvYXdz" in text or "FQoGZXIvYXdz" in text):
+        return True
+    low = text.lower()
+    return "x-amz-" in low or "bearer" in low or "aws_secret_access_key" in low or "aws_session_token" in low
+
+
+def redact_text(text: str) -> str:
+    if not _may_hold_secret(text):
+        return text
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A redacted deep copy: secret-named keys get REDACTED, every string is scrubbed by shape."""
+    kind = type(value)
+    if kind is str:
+        return redact_text(value)
+    if kind is list:
+        return [redact(item) for item in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            normal = _normal(key) if isinstance(key, str) else ""
+            if normal in WHOLE_VALUE_KEYS and item is not None:
+                out[key] = REDACTED
+            elif normal in SECRET_KEYS and not isinstance(item, (dict, type(None))) and item not in ("", REDACTED, SET):
+                out[key] = REDACTED
+            else:
+                out[key] = redact(item)
+        return out
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def redact_bundle(data: dict) -> dict:
+    result = redact(data)
+    result.setdefault("redaction", {})
+    if isinstance(result["redaction"], dict):
+        result["redaction"]["secrets"] = True
+        result["redaction"].setdefault("anonymized", False)
+    return result
