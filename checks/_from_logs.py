@@ -51,7 +51,8 @@ def detail(r: Reading, *, own: bool = True) -> str:
         out.append(f"Cause: {r.catalog_id}{sure}, from the authenticator's log lines"
                    + (" alone: the evidence this cause is usually decided from was not collected." if r.only_evidence else "."))
     elif r.catalog_id:
-        family = (r.cause.catalog if r.cause and r.catalog_id in r.cause.catalog else ()) or (r.catalog_id,)
+        mapping = r.cause is not None and r.cause.side == "mapping" and r.catalog_id in r.cause.catalog
+        family = r.cause.catalog if mapping else (r.catalog_id,)  # "not mapped" fits several mapping causes
         out.append(f"Consistent with: {', '.join(family)}{sure}; the checks that read the cluster's own evidence "
                    "name the exact cause and its fix.")
     if r.lines:
@@ -76,7 +77,8 @@ def fix_for(bundle: Bundle, r: Reading) -> tuple[FixStep, ...]:
                         "fails with ExpiredToken or InvalidClientTokenId while the credentials are bad: sign in again "
                         "(aws sso login --profile <profile>) or re-run the tool that issued them"),)
     if r.catalog_id == "clock_skew":
-        return (FixStep(_clock_sync(bundle), AFFECTED_USER, "the token's signing time comes from this machine's clock"),)
+        return (FixStep(fixes.clock_sync(bundle.local.get("platform")), AFFECTED_USER,
+                        "the token's signing time comes from this machine's clock"),)
     if r.catalog_id in ("wrong_cluster_name_in_token", "token_reused_over_15min", "sts_endpoint_problem") or \
             (r.cause is not None and r.cause.key == "unsigned_header"):
         return (FixStep(fixes.update_kubeconfig(t), AFFECTED_USER,
@@ -84,11 +86,3 @@ def fix_for(bundle: Bundle, r: Reading) -> tuple[FixStep, ...]:
                         "fetching a fresh, correctly signed token for every request"),)
     return ()
 
-
-def _clock_sync(bundle: Bundle) -> str:
-    platform = str(bundle.local.get("platform") or "linux")
-    if platform.startswith("win"):
-        return "w32tm /resync"
-    if platform == "darwin":
-        return "sudo sntp -sS time.apple.com"
-    return "sudo timedatectl set-ntp true"

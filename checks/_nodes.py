@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eksdoctor.bundle import Bundle
+from eksdoctor.check import Result, passed, skipped, warned
 from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
@@ -70,6 +71,28 @@ def explained_elsewhere(bundle: Bundle) -> str:
     if ev.mode != "API" and ev.aws_auth is not None and "mapRoles" in ev.aws_auth.broken_sections():
         return "mapRoles does not parse (aws_auth_yaml_broken)"
     return ""
+
+
+def report(bundle: Bundle, *, fargate: bool, overwritten: bool) -> Result:
+    """node_role_unmapped / fargate_role_missing: the roles of one kind that do not authenticate as nodes,
+    unless a whole-ConfigMap cause (deleted, broken, overwritten) already explains them."""
+    if evaluable(bundle):
+        return skipped(f"cannot tell: {evaluable(bundle)}")
+    kind = "Fargate pod execution role" if fargate else "node group role"
+    bad = [r for r in node_status(bundle) if r.fargate == fargate and not r.mapped]
+    auth = cluster_evidence(bundle).aws_auth
+    extra = [] if fargate or auth is None else [f"{m.where} {m.arn} is an instance profile ARN: the role's ARN is needed"
+                                                for m in auth.roles if ":instance-profile/" in m.arn]
+    elsewhere = explained_elsewhere(bundle) or ("aws-auth was overwritten (aws_auth_overwritten)" if overwritten else "")
+    if elsewhere and bad:
+        return passed(f"{kind}s are missing because {elsewhere}")
+    if not bad and not extra:
+        return passed(f"every {kind} authenticates as a node")
+    detail = "\n".join([describe(r) for r in bad] + extra)
+    if fargate:
+        detail += "\nFargate reports: Pod execution role is not found in auth config."
+    return warned(f"{len(bad) + len(extra)} {kind} mapping(s) are missing or wrong", detail,
+                  evidence=[r.pointer for r in bad], fix=remap(bundle, bad))
 
 
 def remap(bundle: Bundle, roles: list[NodeRole]) -> tuple[FixStep, ...]:

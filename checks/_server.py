@@ -11,7 +11,7 @@ from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.access import uses_entries
-from eksdoctor.model.evidence import caller_explanation, cluster_evidence, target
+from eksdoctor.model.evidence import caller_explanation, cluster_evidence, kube_user, target
 from eksdoctor.model.identity import MASTERS, Explanation, Principal
 from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
@@ -31,8 +31,9 @@ def caller(bundle: Bundle) -> Explanation | None:
 
 
 def blocked(bundle: Bundle, x: Explanation | None) -> bool:
-    """The model says the caller is not mapped, and the API server did not say otherwise."""
-    return x is not None and not x.authenticated and not probe_outcome(bundle).ok
+    """The model says the caller is not mapped, and the API server did not say otherwise (it accepted
+    the probe, or answered a SelfSubjectReview, the ground truth of who the caller is)."""
+    return x is not None and not x.authenticated and not probe_outcome(bundle).ok and kube_user(bundle) is None
 
 
 def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:
@@ -54,12 +55,12 @@ def evidence_of(bundle: Bundle, x: Explanation | None = None) -> list[str]:
 
 
 def confidence(bundle: Bundle, x: Explanation) -> str:
-    """certain: complete evidence and the API server's 401 agree; likely: one of them; possible: neither.
-    The authenticator's own log outranks both: a not-mapped denial of this ARN makes it certain, a
-    grant after that denial only possible (see log_lines for the lines to show)."""
-    logged, _ = log_confidence(bundle, x.principal.canonical)
-    if logged:
-        return logged
+    """certain: complete evidence and the API server's 401 agree, or the authenticator's log denied this
+    very ARN as not mapped; likely: one of them; possible: neither, or the log granted it since."""
+    if not x.authenticated and x.principal.canonical:
+        logged, _ = log_confidence(bundle, x.principal.canonical)
+        if logged:
+            return logged
     probe = probe_outcome(bundle)
     if not x.unknowns and probe.kind == "unauthorized":
         return "certain"
@@ -71,7 +72,7 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
 def log_lines(bundle: Bundle, x: Explanation | None) -> tuple[list[str], list[str]]:
     """(detail lines, evidence pointers) of the authenticator log lines that confirm or refute that x is
     not mapped; empty when the bundle holds none (eksdoctor.model.logevidence)."""
-    if x is None:
+    if x is None or x.authenticated or not x.principal.canonical:
         return [], []
     logged, lines = log_confidence(bundle, x.principal.canonical)
     if not lines:
@@ -87,12 +88,13 @@ def cannot_read(bundle: Bundle) -> bool:
     return entries_denied or ev.aws_auth_state == "unreadable"
 
 
-def entry_arn(p: Principal) -> str:
-    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown)."""
+def entry_arn(p: Principal, cluster_account: str = "") -> str:
+    """The ARN an access entry needs: the full ARN with its path (a shell look-up when unknown; not
+    for another account's role, which the cluster account's IAM cannot see)."""
     if p.full_arn:
         return p.full_arn
     kind = arns.principal_type(p.canonical)
-    if kind == "ROLE":
+    if kind == "ROLE" and (not cluster_account or p.account == cluster_account):
         return fixes.full_arn_expr("role", p.name)
     return p.canonical
 
@@ -113,7 +115,10 @@ def grant(bundle: Bundle, p: Principal, why: str, *, groups: tuple[str, ...] = (
     namespaces = ()
     steps: list[FixStep] = []
     if uses_entries(t.auth_mode) or t.auth_mode is None:
-        steps.extend(fixes.grant_with_access_entry(t, entry_arn(p), policy, why, namespaces, run_as))
+        arn = entry_arn(p, cluster_evidence(bundle).account)
+        if arn == p.canonical and p.is_role and not p.full_arn:
+            why += " (if the role has an IAM path, put it in the ARN)"
+        steps.extend(fixes.grant_with_access_entry(t, arn, policy, why, namespaces, run_as))
     if t.auth_mode in ("CONFIG_MAP", None):
         kept = tuple(g for g in groups if g not in NODE_GROUPS) or ("viewers" if role == "view" else f"{role}s",)
         name = username or (f"{p.name}:{{{{SessionName}}}}" if p.is_role else p.name or p.canonical)

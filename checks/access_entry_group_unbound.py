@@ -1,6 +1,6 @@
 """access_entry_group_unbound: the caller's access entry carries kubernetesGroups that no RBAC
 binding references; EKS never checks, so the group grants nothing."""
-from eksdoctor.check import Check, Result, failed, passed, warned
+from eksdoctor.check import Check, failed, passed, warned
 from eksdoctor.findings import CLUSTER_ADMIN, FixStep, Severity
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import caller_decision, question, rbac

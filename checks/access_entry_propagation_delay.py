@@ -19,8 +19,8 @@ def run(bundle):
         return not_applicable("the entry's createdAt/modifiedAt were not read")
     age = (bundle.collected_at - changed).total_seconds()
     probe = probe_outcome(bundle)
-    refused = probe.kind == "unauthorized" or (probe.kind == "forbidden" and caller_decision(bundle, question(bundle)) is not None
-                                               and caller_decision(bundle, question(bundle)).allowed)
+    decision = caller_decision(bundle, question(bundle)) if probe.kind == "forbidden" else None
+    refused = probe.kind == "unauthorized" or bool(decision and decision.allowed)
     if not refused or age > WINDOW_SECONDS or age < -5:
         return passed(f"the entry last changed {int(age)} s before collection; the API server's answer agrees with it"
                       if not refused else f"the entry last changed {int(age)} s before collection, long enough to have propagated")

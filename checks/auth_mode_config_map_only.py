@@ -35,7 +35,7 @@ def run(bundle):
              "(one-way) to API_AND_CONFIG_MAP."] + ([note] if note else [])
     if tried:
         return failed("Access entries need mode API_AND_CONFIG_MAP; this cluster is CONFIG_MAP", "\n".join(lines),
-                      fix=fixes.switch_mode(t), confidence="certain")
+                      fix=fixes.switch_mode(t), confidence="certain", severity=Severity.HIGH)
     x = caller(bundle)
     if blocked(bundle, x):
         lines.append("Until then, granting access means editing aws-auth, which needs someone already mapped.")

@@ -47,7 +47,8 @@ def run(bundle):
     in_console = any(b in str(bundle.symptom.get("output") or "") for b in BANNER)
     title = f"The console principal {principal} cannot see Kubernetes objects"
     if in_console:
-        return failed(title, "\n".join(problems), evidence=[call.pointer], fix=tuple(fix), confidence="certain")
+        return failed(title, "\n".join(problems), evidence=[call.pointer], fix=tuple(fix), confidence="certain",
+                      severity=Severity.HIGH)
     return warned(title, "\n".join(problems) + "\n(kubectl does not need eks:AccessKubernetesApi; the console does.)",
                   evidence=[call.pointer], fix=tuple(fix), severity=Severity.MEDIUM)
 

@@ -20,6 +20,8 @@ def run(bundle):
     iam = ev.iam_for(ev.creator.arn)
     if iam is not None and not iam.exists:
         return not_applicable("the creator no longer exists (creator_unknown_or_deleted)")
+    if ev.mode != "API" and (ev.aws_auth_state == "absent" or (ev.aws_auth and ev.aws_auth.errors)):
+        return not_applicable("aws-auth is deleted or broken (aws_auth_deleted, aws_auth_yaml_broken), not merely unshared")
     others, complete = human_grants(ev)
     if others or not complete:
         return passed(f"other principals are mapped too ({len(others)})" if others else "cannot tell who else is mapped")

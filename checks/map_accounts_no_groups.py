@@ -29,7 +29,8 @@ def run(bundle):
     fix += grant(bundle, x.principal, "or map the principal explicitly, with a group or an access policy")
     return failed(f"{x.username} is authenticated only through mapAccounts, with no groups",
                   risk + f"\nThe caller is user {x.username!r}, and no binding allows {q.describe()}.",
-                  evidence=evidence_of(bundle, x), fix=fix, confidence=authz_confidence(bundle, d) if d else "likely")
+                  evidence=evidence_of(bundle, x), fix=fix, confidence=authz_confidence(bundle, d) if d else "likely",
+                  severity=Severity.HIGH)
 
 
 CHECK = Check(

@@ -48,7 +48,7 @@ CHECK = Check(
     severity="high",
     stage="authorization",
     needs=("aws:sts:GetCallerIdentity",),
-    depends_on=("session_name_transliteration",),
+    depends_on=("session_name_transliteration", "duplicate_mapping_shadowed"),
     docs="docs/checks/mapped_no_rbac_binding.md",
     summary=("aws-auth only authenticates: the mapped username and groups still need a RoleBinding or "
              "ClusterRoleBinding. Without one (or with a Group spelled differently) every request is Forbidden."),

@@ -5,6 +5,7 @@ from eksdoctor.check import Check, failed, passed, warned
 from eksdoctor.findings import CLUSTER_ADMIN, FixStep, Severity
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import rbac, target
+from eksdoctor.model.kubeconfig import selected_user
 from eksdoctor.model.rbac import parse_forbidden
 
 from ._server import not_applicable
@@ -21,15 +22,14 @@ def oidc_configs(bundle) -> list[dict]:
 
 def kubeconfig_issuer(bundle) -> str | None:
     """The OIDC issuer the current kubeconfig user signs in with (kubelogin or the oidc auth-provider)."""
-    kc = bundle.local.get("kubeconfig") or {}
-    merged = kc.get("merged") or {}
-    context = next((c.get("context") or {} for c in merged.get("contexts") or [] if c.get("name") == kc.get("current_context")), {})
-    user = next((u.get("user") or {} for u in merged.get("users") or [] if u.get("name") == context.get("user")), {})
-    provider = user.get("auth-provider") or {}
+    user = selected_user(bundle)
+    provider = user.get("auth-provider") if isinstance(user.get("auth-provider"), dict) else {}
     if provider.get("name") == "oidc":
-        return str((provider.get("config") or {}).get("idp-issuer-url") or "")
-    args = [str(a) for a in (user.get("exec") or {}).get("args") or []]
-    if "oidc-login" in args or "get-token" in args and "kubelogin" in str((user.get("exec") or {}).get("command")):
+        config = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+        return str(config.get("idp-issuer-url") or "")
+    exec_section = user.get("exec") if isinstance(user.get("exec"), dict) else {}
+    args = [str(a) for a in exec_section.get("args") or []] if isinstance(exec_section.get("args"), list) else []
+    if "oidc-login" in args or "get-token" in args and "kubelogin" in str(exec_section.get("command")):
         for i, a in enumerate(args):
             if a.startswith("--oidc-issuer-url="):
                 return a.split("=", 1)[1]

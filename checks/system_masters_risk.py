@@ -1,7 +1,7 @@
 """system_masters_risk: aws-auth rows (or the creator's hidden mapping) grant system:masters, which
 bypasses authorization entirely and cannot be carried over to access entries. Always a warning."""
 from eksdoctor.check import Check, passed, warned
-from eksdoctor.findings import CLUSTER_ADMIN, FixStep
+from eksdoctor.findings import CLUSTER_ADMIN, FixStep, Severity
 from eksdoctor.model import fixes
 from eksdoctor.model.access import uses_entries
 from eksdoctor.model.awsauth import effective
@@ -31,7 +31,7 @@ def run(bundle):
                            "an admin that RBAC and EKS can see and revoke; then remove the aws-auth row"))
     return warned("system:masters is granted outside of RBAC", "\n".join(lines) +
                   "\nsystem:masters bypasses every authorizer and cannot be restricted; access entries cannot carry it.",
-                  fix=tuple(fix))
+                  fix=tuple(fix), severity=None if masters else Severity.INFO)
 
 
 CHECK = Check(

@@ -1,6 +1,6 @@
 """wrong_section_or_arn_kind: an sts ARN (assumed-role/… or sts:…:role/…) used as rolearn never matches;
 a user under mapRoles or a role under mapUsers still matches (the lookup ignores the section) but misleads."""
-from eksdoctor.check import Check, Result, passed, warned
+from eksdoctor.check import Check, Result, warned
 from eksdoctor.findings import Severity
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence

@@ -53,7 +53,8 @@ class Pseudonyms:
 
     def account(self, value: str) -> str:
         if value not in self.table:
-            self.table[value] = f"{900000000000 + self._next('account'):012d}"
+            n = self._next("account")  # the number twice: any two pseudonyms differ in two places,
+            self.table[value] = f"9{n:05d}{n:06d}"  # so none looks like a one-digit typo of another
         return self.table[value]
 
     def name(self, value: str, kind: str) -> str:
@@ -71,7 +72,8 @@ class Pseudonyms:
             elif re.fullmatch(r"i-[0-9a-f]{8,17}", value):
                 new = f"i-{self._next('instance'):0{len(value) - 2}x}"
             else:
-                new = f"{kind}-{self._next(kind)}"
+                n = self._next(kind)  # "role-3x3": two pseudonyms are never one edit apart (no false near-misses)
+                new = f"{kind}-{n}x{n}"
             self.table[value] = new
         return self.table[value]
 

@@ -117,10 +117,11 @@ def _analyze(bundle):
 
 
 def _redacted(bundle):
-    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output."""
+    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output
+    (log lines are redacted as they are shown: see redact_bundle)."""
     from .bundle import validate
     from .redact import redact_bundle
-    return validate(redact_bundle(bundle.data), "bundle")
+    return validate(redact_bundle(bundle.data, keep_log_lines=True), "bundle")
 
 
 def _artifact(path: Path) -> str:
@@ -295,6 +296,34 @@ def report(
     typer.echo(f"wrote {out} ({diagnosis.verdict}: {diagnosis.verdict_reason})")
 
 
+class WhoamiOutput(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def whoami(
+    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
+    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    output: WhoamiOutput = typer.Option(WhoamiOutput.table, "--output", "-o", help="Output format."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+) -> None:
+    """Show the AWS identity kubectl presents for a context, how it was resolved, and the shell's."""
+    from .bundle import validate
+    from .collect import Options, collect
+    from .collect.run import WHOAMI
+    from .model.whoami import whoami as explain
+    from .render.whoami import render_whoami_json, render_whoami_text
+
+    if kubeconfig is not None and not kubeconfig.is_file():
+        raise UserError(f"{kubeconfig}: no such kubeconfig file")
+    data = collect(Options(context=context, kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+                           debug=_state["debug"]), only=WHOAMI)
+    report = explain(validate(data, "collected evidence"))
+    sys.stdout.write(render_whoami_json(report) if output is WhoamiOutput.json else render_whoami_text(report))
+    raise typer.Exit(0 if (report.get("kubectl") or {}).get("arn") else 1)
+
+
 checks_app = typer.Typer(help="The catalog of checks.", invoke_without_command=True, no_args_is_help=False)
 app.add_typer(checks_app, name="checks")
 
@@ -319,6 +348,51 @@ def checks_show(check_id: str = typer.Argument(..., help="Check id, e.g. sso_rol
     if text is None:
         raise UserError(f"no check with id {check_id!r} (eksdoctor checks lists them)")
     typer.echo(text, nl=False)
+
+
+@app.command()
+def explain(
+    arn: str = typer.Option(..., "--arn", help="The principal: an IAM role/user ARN or an STS assumed-role ARN."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="A saved bundle (diagnose --save-bundle) to read the cluster from."),
+    aws_auth: Optional[Path] = typer.Option(None, "--aws-auth", help="The aws-auth ConfigMap (manifest, kubectl -o yaml|json, or bare mapRoles/mapUsers YAML)."),
+    access_entries: Optional[Path] = typer.Option(None, "--access-entries", help="aws eks list-access-entries / describe-access-entry / list-associated-access-policies JSON output."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Authentication mode: CONFIG_MAP, API_AND_CONFIG_MAP or API."),
+    creator: Optional[str] = typer.Option(None, "--creator", help="The cluster creator's ARN (its hidden CONFIG_MAP mapping)."),
+    can: Optional[str] = typer.Option(None, "--can", help='What to authorize, e.g. "create deployments -n prod" (default: list pods -n default).'),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Live mode: not available yet (use diagnose --save-bundle, then --bundle)."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """What does this IAM principal become on the cluster? Username, groups, policies, and every rule that fired."""
+    import json
+
+    from .server_commands import explain_document
+    doc = explain_document(arn, bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, mode=mode,
+                           creator=creator, can=can, cluster=cluster)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import explanation_text
+        typer.echo(explanation_text(doc), nl=False)
+
+
+@app.command()
+def lint(
+    files: list[Path] = typer.Argument(..., help="aws-auth ConfigMap file(s): manifest, kubectl -o yaml|json output, or bare mapRoles/mapUsers YAML."),
+    against: Optional[Path] = typer.Option(None, "--against", help="The version in use now: list who the change would lock out."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """Validate aws-auth with the authenticator's exact parsing before it is applied. Exit 1 on errors."""
+    import json
+
+    from .server_commands import lint_documents
+    results = lint_documents(files, against)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps({"files": [{"file": name, **doc} for name, doc in results]}, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import lint_text
+        typer.echo(lint_text(results), nl=False)
+    failed = any(doc["summary"]["errors"] or doc["summary"]["locked_out"] for _, doc in results)
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:

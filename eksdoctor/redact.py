@@ -23,6 +23,8 @@ SECRET_KEYS = {
 # Keys whose whole value goes, whatever its shape (an sts:AssumeRole response's Credentials).
 # Other secret keys only redact scalars: `exec.token` is a dict of the token's decoded, non-secret parts.
 WHOLE_VALUE_KEYS = {"credentials"}
+# `{"name": "AWS_SECRET_ACCESS_KEY", "value": …}` (a kubeconfig exec env entry): the value is a secret too.
+SECRET_NAMED_VALUES = SECRET_KEYS | {"awsaccesskeyid"}
 
 _PATTERNS = [
     (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_\-=]+"), "k8s-aws-v1." + REDACTED),
@@ -68,7 +70,11 @@ def redact(value: Any) -> Any:
         return [redact(item) for item in value]
     if isinstance(value, dict):
         out = {}
+        named_secret = isinstance(value.get("name"), str) and _normal(value["name"]) in SECRET_NAMED_VALUES
         for key, item in value.items():
+            if named_secret and key == "value" and item not in (None, ""):
+                out[key] = REDACTED
+                continue
             normal = _normal(key) if isinstance(key, str) else ""
             if normal in WHOLE_VALUE_KEYS and item is not None:
                 out[key] = REDACTED
@@ -84,10 +90,42 @@ def redact(value: Any) -> Any:
     return value
 
 
-def redact_bundle(data: dict) -> dict:
+# Log lines an analysis reads by the hundred thousand but shows only a few of (model/authlog.py).
+LOG_LINES = {"logs:GetQueryResults": "results", "logs:FilterLogEvents": "events"}
+
+
+def redact_bundle(data: dict, *, keep_log_lines: bool = False) -> dict:
+    """A redacted copy of a bundle. keep_log_lines (an analysis in memory; never for a bundle that is
+    written or a report): the log lines of LOG_LINES records are not copied, because copying 100,000 of
+    them costs more than the whole analysis; every line shown passes redact_text (authlog.Line.text)."""
+    kept: dict = {}
+    if keep_log_lines:
+        data, kept = _without_log_lines(data)
     result = redact(data)
+    for (key, index, field), lines in kept.items():
+        result["aws"][key][index]["response"][field] = lines
     result.setdefault("redaction", {})
     if isinstance(result["redaction"], dict):
         result["redaction"]["secrets"] = True
         result["redaction"].setdefault("anonymized", False)
     return result
+
+
+def _without_log_lines(data: dict) -> tuple[dict, dict]:
+    """A shallow copy of the bundle with the log lines taken out, and the lines by (key, index, field)."""
+    aws = data.get("aws") if isinstance(data, dict) else None
+    if not isinstance(aws, dict):
+        return data, {}
+    kept: dict = {}
+    aws = dict(aws)
+    for key, field in LOG_LINES.items():
+        records = aws.get(key)
+        if not isinstance(records, list):
+            continue
+        aws[key] = records = list(records)
+        for index, record in enumerate(records):
+            response = record.get("response") if isinstance(record, dict) else None
+            if isinstance(response, dict) and isinstance(response.get(field), list):
+                kept[(key, index, field)] = response[field]
+                records[index] = {**record, "response": {k: v for k, v in response.items() if k != field}}
+    return {**data, "aws": aws}, kept

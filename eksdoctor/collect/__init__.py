@@ -19,6 +19,6 @@ class Options:
     since: float = 3600.0  # seconds of authenticator logs to read (--since)
 
 
-def collect(options: Options) -> dict:
+def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:
     from .run import collect_bundle
-    return collect_bundle(options)
+    return collect_bundle(options, only)

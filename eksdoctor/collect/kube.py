@@ -68,10 +68,12 @@ class KubeClient:
         self._timeout = timeout
         self._read_only = read_only
 
-    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
         import urllib3
-        headers = {"Accept": "application/json", "User-Agent": "eksdoctor"}
+        extra, headers = headers, urllib3.HTTPHeaderDict({"Accept": "application/json", "User-Agent": "eksdoctor"})
+        for name, value in (extra.items() if extra else ()):  # repeated headers stay separate (Impersonate-Group)
+            headers.add(name, value)
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         if body is not None:

@@ -14,7 +14,10 @@ COLLECTORS = [
     Collector("exec_credentials", cloud.collect_exec_credentials, after=("kubeconfig",), timeout=30),
     Collector("identity_exec", cloud.collect_identity_exec, after=("exec_credentials",), timeout=30),
     Collector("identity_shell", cloud.collect_identity_shell, after=("kubeconfig",), timeout=30),
+    Collector("identity_ignored_profile", cloud.collect_identity_ignored_profile, after=("exec_credentials",), timeout=30),
     Collector("cluster", cloud.collect_cluster, after=("exec_credentials",), timeout=60),
+    Collector("token_identity", cloud.collect_token_identity, after=("exec_plugin", "exec_credentials", "cluster"), timeout=15),
+    Collector("endpoint", cluster_api.collect_endpoint, after=("kubeconfig",), timeout=10),
     Collector("probe", cluster_api.collect_probe, after=("exec_plugin",), timeout=20),
     Collector("version", cluster_api.collect_version, after=("probe",), timeout=20),
     Collector("aws_auth", cluster_api.collect_aws_auth, after=("probe",), timeout=20),
@@ -31,11 +34,25 @@ COLLECTORS = [
     Collector("logs", logs.collect_logs, after=("identity_exec",), timeout=logs.TIMEOUT),
 ]
 
+# `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)
+WHOAMI = ("env", "aws_config", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "identity_shell",
+          "token_identity")
 
-def collect_bundle(options) -> dict:
+
+def plan(names: tuple[str, ...] | None) -> list[Collector]:
+    """The whole plan, or a sub-plan: the named collectors, ordering kept among those present."""
+    if names is None:
+        return COLLECTORS
+    chosen = [c for c in COLLECTORS if c.name in names]
+    kept = {c.name for c in chosen}
+    return [Collector(c.name, c.run, tuple(a for a in c.after if a in kept), c.timeout) for c in chosen]
+
+
+def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     clock = Clock(options.timeout)
     ctx = Context(options)
-    run_graph(COLLECTORS, ctx, clock)
+    ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
+    run_graph(plan(only), ctx, clock)
     from .aws import operations_made
     from .kube import requests_made
     ctx.data["collection"]["operations"] = operations_made()

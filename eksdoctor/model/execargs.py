@@ -5,6 +5,7 @@ region, profile and session name the token will be made with.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -14,8 +15,9 @@ LEGACY_AUTHENTICATOR = "heptio-authenticator-aws"
 
 _AWS_FLAGS = {
     "--cluster-name": "cluster_name", "--cluster-id": "cluster_id", "--role-arn": "role_arn", "--role": "role_arn",
-    "--region": "region", "--profile": "profile", "--session-name": "session_name",
+    "--region": "region", "--profile": "profile", "--session-name": "session_name", "--endpoint-url": "endpoint_url",
 }
+_WRAPPERS = ("env", "sh", "bash", "zsh", "aws-vault", "granted", "assume", "saml2aws", "aws-okta")
 _AUTHENTICATOR_FLAGS = {
     "-i": "cluster_id", "--cluster-id": "cluster_id", "-r": "role_arn", "--role": "role_arn",
     "--region": "region", "-s": "session_name", "--session-name": "session_name", "-e": "external_id",
@@ -35,6 +37,8 @@ class ExecArgs:
     session_name: str | None = None
     external_id: str | None = None
     get_token: bool = False  # aws: the args really ask for `eks get-token`
+    endpoint_url: str | None = None  # aws --endpoint-url: the token is presigned for that endpoint
+    wrapper: str | None = None  # a command that runs the real tool (env, sh -c, aws-vault exec …)
 
     @property
     def cluster(self) -> str | None:
@@ -70,20 +74,43 @@ def _flags(args: list[str], table: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def _tool(command: str) -> str:
+    return PurePath(command.replace("\\", "/")).name.removesuffix(".exe").removesuffix(".cmd")
+
+
+def _unwrap(command: str, args: list[str]) -> tuple[str, list[str], str | None]:
+    """`env aws …`, `sh -c "aws …"`, `aws-vault exec p -- aws …`: the tool that really makes the token."""
+    wrapper = _tool(command)
+    if wrapper not in _WRAPPERS:
+        return command, args, None
+    words = args
+    if wrapper in ("sh", "bash", "zsh") and "-c" in args and args.index("-c") + 1 < len(args):
+        try:
+            words = shlex.split(args[args.index("-c") + 1])
+        except ValueError:
+            return command, args, None
+    for i, word in enumerate(words):
+        if _tool(word) in (AWS_CLI, AUTHENTICATOR, LEGACY_AUTHENTICATOR):
+            return word, words[i + 1:], wrapper
+    return command, args, None
+
+
 def parse_exec(exec_section: dict) -> ExecArgs:
     command = str(exec_section.get("command") or "")
     args = [str(a) for a in (exec_section.get("args") or [])]
     env = exec_env(exec_section)
-    tool = PurePath(command).name
-    if tool in (AWS_CLI, "aws.exe", "aws.cmd"):
+    command, args, wrapper = _unwrap(command, args)
+    tool = _tool(command)
+    if tool == AWS_CLI:
         flags = _flags(args, _AWS_FLAGS)
         get_token = any(args[i:i + 2] == ["eks", "get-token"] for i in range(len(args)))
-        return ExecArgs(AWS_CLI, env_profile=env.get("AWS_PROFILE") or None, get_token=get_token, **flags)
-    if tool in (AUTHENTICATOR, LEGACY_AUTHENTICATOR, AUTHENTICATOR + ".exe"):
+        return ExecArgs(AWS_CLI, env_profile=env.get("AWS_PROFILE") or None, get_token=get_token,
+                        wrapper=wrapper, **flags)
+    if tool in (AUTHENTICATOR, LEGACY_AUTHENTICATOR):
         flags = _flags(args, _AUTHENTICATOR_FLAGS)
         flags.setdefault("cluster_id", env.get("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID") or None)
         if not flags.get("role_arn") and env.get("DEFAULT_ROLE"):
             flags["role_arn"] = env["DEFAULT_ROLE"]
-        return ExecArgs(tool.removesuffix(".exe"), env_profile=env.get("AWS_PROFILE") or None,
+        return ExecArgs(tool, env_profile=env.get("AWS_PROFILE") or None, wrapper=wrapper,
                         **{k: v for k, v in flags.items() if v})
     return ExecArgs(tool or command)

@@ -5,6 +5,7 @@ aws-auth takes path-less role ARNs, access entries take the full ARN with its pa
 """
 from __future__ import annotations
 
+import json
 import shlex
 
 from ..findings import AFFECTED_USER, CLUSTER_ADMIN, IAM_ADMIN, FixStep
@@ -130,7 +131,8 @@ def bind_group(group: str, cluster_role: str = "view", namespace: str | None = N
 
 
 def bind_user(user: str, cluster_role: str = "view", namespace: str | None = None) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in user.lower()).strip("-")[-40:] or "user"
+    short = user.rsplit("/", 1)[-1] if user.startswith("arn:") else user
+    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in short.lower()).strip("-")[-40:] or "user"
     if namespace:
         return f"kubectl create rolebinding {q(safe + '-' + cluster_role)} -n {q(namespace)} --clusterrole={q(cluster_role)} --user={q(user)}"
     return f"kubectl create clusterrolebinding {q(safe + '-' + cluster_role)} --clusterrole={q(cluster_role)} --user={q(user)}"
@@ -163,3 +165,75 @@ AUTHENTICATOR_LOGGING = '{"clusterLogging":[{"types":["authenticator"],"enabled"
 def enable_authenticator_logging(t: Target) -> str:
     """Turns on only the authenticator log type; the other types keep their current state."""
     return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --logging {q(AUTHENTICATOR_LOGGING)}"
+
+
+# --- client side: kubeconfig, exec plugin, local credentials (issue 4) ------------------------
+
+def use_context(name: str) -> str:
+    return f"kubectl config use-context {q(name)}"
+
+
+def set_exec_credentials(user: str, command: str, args: list[str] | tuple[str, ...], *,
+                         api_version: str | None = None, env_unset: tuple[str, ...] = ()) -> str:
+    """Rewrite a kubeconfig user's exec plugin; --exec-arg replaces the whole argument list."""
+    cmd = f"kubectl config set-credentials {q(user)} --exec-command={q(command)}"
+    if api_version:
+        cmd += f" --exec-api-version={q(api_version)}"
+    cmd += "".join(f" --exec-arg={q(a)}" for a in args)
+    cmd += "".join(f" --exec-env={q(name + '-')}" for name in env_unset)
+    return cmd
+
+
+def unset_kubeconfig(path: str) -> str:
+    return f"kubectl config unset {q(path)}"
+
+
+def unset_env(names: tuple[str, ...]) -> str:
+    return "unset " + " ".join(names)
+
+
+def sso_login(profile: str | None, session: str | None = None) -> str:
+    if session and not profile:
+        return f"aws sso login --sso-session {q(session)}"
+    return "aws sso login" + (f" --profile {q(profile)}" if profile and profile != "default" else "")
+
+
+def install_aws_cli(platform: str | None, machine: str | None = None) -> str:
+    """The AWS CLI v2 installer for this platform (the official bundles)."""
+    if platform == "darwin":
+        return 'curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && sudo installer -pkg AWSCLIV2.pkg -target /'
+    if platform in ("win32", "cygwin"):
+        return "msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi"
+    arch = "aarch64" if (machine or "").lower() in ("aarch64", "arm64") else "x86_64"
+    return (f'curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-{arch}.zip" -o awscliv2.zip'
+            " && unzip -q -o awscliv2.zip && sudo ./aws/install --update")
+
+
+def allow_assume_role(role_arn: str, principal: str) -> tuple[FixStep, ...]:
+    """Add `principal` to a role's trust policy (read it, append a statement, write it back)."""
+    name = arns.try_parse(role_arn).name if arns.try_parse(role_arn) else role_arn
+    statement = json.dumps({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"},
+                           separators=(",", ":"))
+    return (
+        FixStep(f"aws iam get-role --role-name {q(name)} --query Role.AssumeRolePolicyDocument --output json > trust.json",
+                IAM_ADMIN, "save the role's current trust policy"),
+        FixStep(f"jq {q('.Statement += [' + statement + ']')} trust.json > trust-new.json", IAM_ADMIN,
+                f"allow {principal} to assume the role"),
+        FixStep(f"aws iam update-assume-role-policy --role-name {q(name)} --policy-document file://trust-new.json",
+                IAM_ADMIN, "write the new trust policy (the caller also needs sts:AssumeRole on the role in its own policies)"),
+    )
+
+
+def clock_sync(platform: str | None, wsl: bool = False) -> str:
+    if wsl:
+        return "sudo hwclock -s"
+    if platform == "darwin":
+        return "sudo sntp -sS time.apple.com"
+    if platform in ("win32", "cygwin"):
+        return "w32tm /resync"
+    return "sudo timedatectl set-ntp true && sudo systemctl restart systemd-timesyncd"
+
+
+def endpoint_access(t: Target, cidrs: tuple[str, ...]) -> str:
+    config = f"endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs={','.join(cidrs)}"
+    return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --resources-vpc-config {q(config)}"

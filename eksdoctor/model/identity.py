@@ -190,12 +190,7 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
                 if cm is not None and cm.matched and mode != "API":
                     reasons.append(f"the access entry overrides aws-auth {cm.via} for the same principal")
                 try:
-                    username, notes = render_template(entry.effective_username, session)
-                    groups = []
-                    for g in entry.effective_groups:
-                        rendered, more = render_template(g, session)
-                        groups.append(rendered)
-                        notes += more
+                    username, groups, notes = render_identity(entry.effective_username, entry.effective_groups, session)
                 except TemplateError as exc:
                     reasons.append(f"access entry: {exc}: the request is denied")
                     return result(authenticated=False, error=str(exc), entry=entry)
@@ -235,12 +230,7 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
             if cm.mapping is not None:
                 m = cm.mapping
                 try:
-                    username, notes = render_template(m.username, session)
-                    groups = []
-                    for g in m.groups:
-                        rendered, more = render_template(g, session)
-                        groups.append(rendered)
-                        notes += more
+                    username, groups, notes = render_identity(m.username, m.groups, session)
                 except TemplateError as exc:
                     reasons.append(f"aws-auth {m.where}: mapper EKSConfigMap renderTemplates {exc}: the request is denied")
                     return result(authenticated=False, error=str(exc))
@@ -260,6 +250,17 @@ def explain(p: Principal, ev: ClusterEvidence, *, access_key_id: str | None = No
         unknowns.append(ev.creator_note)  # the hidden creator mapping could still let it in
     reasons.append("identity is not mapped: the API server answers 401 Unauthorized")
     return result(authenticated=False)
+
+
+def render_identity(username: str, groups: tuple[str, ...], session: Session) -> tuple[str, list[str], list[str]]:
+    """Templates apply to the username and to every group (§4.7); raises TemplateError."""
+    rendered, notes = render_template(username, session)
+    out = []
+    for g in groups:
+        text, more = render_template(g, session)
+        out.append(text)
+        notes += more
+    return rendered, out, notes
 
 
 def _aws_auth_note(ev: ClusterEvidence) -> str:
@@ -363,3 +364,31 @@ def explain_arn(arn: str, ev: ClusterEvidence) -> Explanation:
     """explain() for an ARN given on the command line."""
     return explain(principal_from_arn(arn, iam=ev.iam_for(arn)), ev)
 
+
+
+def evidence_from_files(aws_auth_text: str | None, entries_text: str | None, mode: str | None,
+                        creator_arn: str | None = None) -> tuple[ClusterEvidence, list[str]]:
+    """ClusterEvidence from files a user saved (`explain --aws-auth F --access-entries F --mode M`), and
+    notes on what was assumed. Raises ValueError with a one-line message on unreadable input."""
+    from .access import entries_from_documents, read_json_documents
+    from .awsauth import parse_data
+    from .awsauth_doc import read
+    from .creator import Creator
+
+    notes: list[str] = []
+    auth = parse_data(read(aws_auth_text).data) if aws_auth_text is not None else None
+    entries = None
+    if entries_text is not None:
+        try:
+            entries = entries_from_documents(read_json_documents(entries_text))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise ValueError(f"access entries: {exc}") from None
+    if mode is None:
+        mode = "API_AND_CONFIG_MAP" if auth is not None and entries is not None else "API" if entries is not None else "CONFIG_MAP"
+        notes.append(f"no --mode given: assumed {mode} from the files given")
+    accounts = {arns.account_of(e.principal_arn) for e in entries.entries} if entries else set()
+    creator_note = "" if creator_arn else "the cluster creator was not given (--creator): its hidden mapping is not considered"
+    return ClusterEvidence(mode=mode, aws_auth=auth, aws_auth_state="read" if auth is not None else "not collected",
+                           entries=entries, creator=Creator(creator_arn, "given") if creator_arn else None,
+                           creator_note=creator_note,
+                           account=next(iter(accounts)) if len(accounts) == 1 else ""), notes

@@ -63,7 +63,8 @@ def _skew_evidence(bundle: Bundle) -> bool:
 # Catalog ids whose owning check reports the log evidence itself (checks/_from_logs.py, or
 # _server.log_lines for mapping findings): for these, authenticator_log_evidence only confirms.
 # Add an id here when its check starts calling from_logs().
-REPORTED_BY_OWNER = frozenset({"principal_not_mapped", "aws_auth_yaml_broken", "role_path_in_aws_auth", "sso_role_in_aws_auth"})
+REPORTED_BY_OWNER = frozenset({"principal_not_mapped", "aws_auth_yaml_broken", "role_path_in_aws_auth", "sso_role_in_aws_auth",
+                               "clock_skew"})
 
 # For the other ids, the evidence their check decides from. When it was not collected, the logs decide
 # alone and authenticator_log_evidence gives the fix.

@@ -58,7 +58,8 @@ def _first_format_error(token: str, url, query: dict) -> str | None:
 
 
 def host_problem(host: str, partition: str = "aws") -> str | None:
-    """The host allow-list, simplified to what the SDK resolver accepts (authenticator.md §2.1)."""
+    """The host allow-list, simplified to what the SDK resolver accepts (authenticator.md §2.1):
+    sts or sts-fips, a well-formed region, and the partition's domain or dual-stack domain."""
     if host == "sts.amazonaws.com":
         return None if partition == "aws" else f"global endpoint unsupported in partition {partition}"
     labels = host.split(".")
@@ -70,6 +71,8 @@ def host_problem(host: str, partition: str = "aws") -> str | None:
     known = {d for pair in PARTITIONS.values() for d in pair if d}
     if labels[0] not in ("sts", "sts-fips") or domain not in known:
         return f'unexpected hostname "{host}" in pre-signed URL'
+    if domain not in PARTITIONS.get(partition, PARTITIONS["aws"]):
+        return f"partition {{{partition}}} does not support hostname {host}"
     return None
 
 
@@ -78,6 +81,25 @@ def parse_amz_date(value: str) -> datetime | None:
         return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def presigned_url(token: str) -> str | None:
+    """The URL inside a token, for replaying it to STS in memory; never store or print it."""
+    if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > MAX_TOKEN_BYTES:
+        return None
+    body = token[len(PREFIX):]
+    if re.search(r"[^A-Za-z0-9_\-]", body):
+        return None
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def age(x_amz_date: str | None, now: datetime) -> timedelta | None:
+    """How long before `now` the token was signed (negative when signed in the future)."""
+    signed = parse_amz_date(x_amz_date or "")
+    return None if signed is None else now - signed
 
 
 def decode(token: str) -> dict:

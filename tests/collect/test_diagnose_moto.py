@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from world import moto, prod_cluster  # noqa: F401  (moto is a fixture)
 
 BIN = Path(sys.executable).parent
 CANARY_SECRET = "CANARYsecretKEY0123456789abcdefghijklmnop"
@@ -21,28 +22,13 @@ CANARY_TOKEN = "IQoJb3JpZ2luCANARYsessionTOKEN0123456789abcdefghij"
 
 
 @pytest.fixture(scope="module")
-def moto():
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def world(moto, tmp_path_factory):
-    import boto3
     home = tmp_path_factory.mktemp("home")
     env = {"HOME": str(home), "AWS_ENDPOINT_URL": moto, "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": CANARY_SECRET,
            "AWS_SESSION_TOKEN": CANARY_TOKEN, "KUBECONFIG": str(home / ".kube" / "config"),
            "PATH": f"{BIN}:/usr/bin:/bin"}
-    kwargs = dict(endpoint_url=moto, region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                  aws_secret_access_key="x")
-    boto3.client("iam", **kwargs).create_role(RoleName="cluster-role", AssumeRolePolicyDocument="{}")
-    boto3.client("eks", **kwargs).create_cluster(name="prod", roleArn="arn:aws:iam::123456789012:role/cluster-role",
-                                                 resourcesVpcConfig={})
+    prod_cluster(moto)
     subprocess.run([str(BIN / "aws"), "eks", "update-kubeconfig", "--name", "prod"], env=env, check=True,
                    capture_output=True)
     return env
@@ -63,8 +49,13 @@ def test_diagnose_collects_exec_identity_cluster_and_token(world, tmp_path):
     assert exec_run["token"]["host"] == "127.0.0.1"
     assert exec_run["token"]["format_error"].endswith('unexpected scheme "http" in pre-signed URL')
     assert "x-k8s-aws-id" in exec_run["token"]["signed_headers"]
-    identities = {c["as"]: c["response"]["Arn"] for c in bundle["aws"]["sts:GetCallerIdentity"]}
-    assert set(identities) == {"exec", "shell"}
+    identities = {c["as"]: c.get("response", {}).get("Arn") for c in bundle["aws"]["sts:GetCallerIdentity"]}
+    assert set(identities) == {"exec", "shell", "token"}
+    assert identities["exec"] == identities["shell"] == "arn:aws:sts::123456789012:user/moto"
+    # the token is replayed to the configured endpoint (moto), which routes a presigned GET to S3
+    replay = next(c for c in bundle["aws"]["sts:GetCallerIdentity"] if c["as"] == "token")
+    assert replay["request"] == {"x-k8s-aws-id": "prod", "host": "127.0.0.1", "cluster_id_from": "eks:DescribeCluster"}
+    assert replay["error"]["code"] == "UnexpectedResponse"
     assert bundle["aws"]["eks:DescribeCluster"][0]["response"]["cluster"]["name"] == "prod"
     assert bundle["local"]["env"]["AWS_SECRET_ACCESS_KEY"] == "<set>"
     for secret in (CANARY_SECRET, CANARY_TOKEN, "k8s-aws-v1.a", "X-Amz-Signature="):

@@ -22,7 +22,7 @@ from eksdoctor.collect.logs import ROWS_PER_QUERY, collect_logs, insights_query
 
 BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/log-deployer"  # names unique in the process: moto's state is shared
 KEYS = dict(region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x")
 
 
@@ -51,8 +51,8 @@ def put(logs, group: str, stream: str, events: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def world(moto, tmp_path_factory):
-    """Two clusters: `prod` with authenticator logging on and a caller (role deployer) that the
-    authenticator denies; `dev` with logging off (moto's default). A kubeconfig for each, written
+    """Two clusters: `payroll` with authenticator logging on and a caller (role log-deployer) that the
+    authenticator denies; `payroll-dev` with logging off (moto's default). A kubeconfig for each, written
     by the real AWS CLI with --role-arn so the exec identity is an assumed role."""
     home = tmp_path_factory.mktemp("home")
     env = {"HOME": str(home), "AWS_ENDPOINT_URL": moto, "AWS_DEFAULT_REGION": "us-east-1",
@@ -60,30 +60,30 @@ def world(moto, tmp_path_factory):
            "KUBECONFIG": str(home / ".kube" / "config"), "PATH": f"{BIN}:/usr/bin:/bin"}
     kw = dict(endpoint_url=moto, **KEYS)
     iam = boto3.client("iam", **kw)
-    iam.create_role(RoleName="cluster-role", AssumeRolePolicyDocument="{}")
-    iam.create_role(RoleName="deployer", AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="log-cluster-role", AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="log-deployer", AssumeRolePolicyDocument="{}")
     eks = boto3.client("eks", **kw)
-    eks.create_cluster(name="prod", roleArn=f"arn:aws:iam::{ACCOUNT}:role/cluster-role", resourcesVpcConfig={},
+    eks.create_cluster(name="payroll", roleArn=f"arn:aws:iam::{ACCOUNT}:role/log-cluster-role", resourcesVpcConfig={},
                        logging={"clusterLogging": [{"types": ["authenticator"], "enabled": True}]})
-    eks.create_cluster(name="dev", roleArn=f"arn:aws:iam::{ACCOUNT}:role/cluster-role", resourcesVpcConfig={})
+    eks.create_cluster(name="payroll-dev", roleArn=f"arn:aws:iam::{ACCOUNT}:role/log-cluster-role", resourcesVpcConfig={})
     logs = boto3.client("logs", **kw)
-    logs.create_log_group(logGroupName="/aws/eks/prod/cluster")
-    logs.create_log_stream(logGroupName="/aws/eks/prod/cluster", logStreamName="authenticator-0a1b2c3d")
-    logs.create_log_stream(logGroupName="/aws/eks/prod/cluster", logStreamName="kube-apiserver-0a1b2c3d")
+    logs.create_log_group(logGroupName="/aws/eks/payroll/cluster")
+    logs.create_log_stream(logGroupName="/aws/eks/payroll/cluster", logStreamName="authenticator-0a1b2c3d")
+    logs.create_log_stream(logGroupName="/aws/eks/payroll/cluster", logStreamName="kube-apiserver-0a1b2c3d")
     now = time.time()
     common = {"client": "127.0.0.1:40192", "method": "POST", "path": "/authenticate"}
-    put(logs, "/aws/eks/prod/cluster", "authenticator-0a1b2c3d", [
+    put(logs, "/aws/eks/payroll/cluster", "authenticator-0a1b2c3d", [
         line(now - 300, "warning", "access denied", arn=ROLE, error=f"ARN is not mapped: {ROLE}", **common),
         line(now - 240, "warning", "access denied", arn=ROLE, error=f"ARN is not mapped: {ROLE}", **common),
         line(now - 1200, "info", "access granted", arn=f"arn:aws:iam::{ACCOUNT}:user/admin", groups="[system:masters]",
              uid=f"aws-iam-authenticator:{ACCOUNT}:AIDAEXAMPLE", username="kubernetes-admin", **common),
         {"timestamp": int((now - 100) * 1000), "message": "garbage \x00 not a log line \"unterminated"},
     ])
-    put(logs, "/aws/eks/prod/cluster", "kube-apiserver-0a1b2c3d", [
+    put(logs, "/aws/eks/payroll/cluster", "kube-apiserver-0a1b2c3d", [
         {"timestamp": int((now - 200) * 1000), "message": 'I1123 "access denied" from the API server, not the authenticator'}])
-    for name in ("prod", "dev"):
+    for name in ("payroll", "payroll-dev"):
         subprocess.run([str(BIN / "aws"), "eks", "update-kubeconfig", "--name", name, "--role-arn",
-                        f"arn:aws:iam::{ACCOUNT}:role/deployer", "--alias", name], env=env, check=True, capture_output=True)
+                        ROLE, "--alias", name], env=env, check=True, capture_output=True)
     return env
 
 
@@ -96,12 +96,12 @@ def diagnose(world, tmp_path, context: str, *extra: str):
 
 
 def test_a_denied_arn_is_confirmed_from_moto_logs_insights(world, tmp_path):
-    result, bundle = diagnose(world, tmp_path, "prod")
+    result, bundle = diagnose(world, tmp_path, "payroll")
     (start,) = bundle["aws"]["logs:StartQuery"]
-    assert start["request"]["logGroupName"] == "/aws/eks/prod/cluster"
+    assert start["request"]["logGroupName"] == "/aws/eks/payroll/cluster"
     assert start["request"]["endTime"] - start["request"]["startTime"] == 3600
     query = start["request"]["queryString"]
-    assert "arn:aws:iam::123456789012:role\\/deployer" in query  # narrowed to the caller
+    assert "arn:aws:iam::123456789012:role\\/log-deployer" in query  # narrowed to the caller
     (results,) = bundle["aws"]["logs:GetQueryResults"]
     assert results["request"] == {"queryId": start["response"]["queryId"]} and results["response"]["status"] == "Complete"
     assert "authenticator logs:" not in result.err  # no spinner when stderr is not a terminal
@@ -116,19 +116,19 @@ def test_a_denied_arn_is_confirmed_from_moto_logs_insights(world, tmp_path):
 
 
 def test_logging_disabled_gives_its_finding_and_fix_against_moto(world, tmp_path):
-    result, bundle = diagnose(world, tmp_path, "dev")
+    result, bundle = diagnose(world, tmp_path, "payroll-dev")
     assert bundle["aws"]["logs:StartQuery"][0]["error"]["code"] == "ResourceNotFoundException"
     assert "logs:FilterLogEvents" not in bundle["aws"]  # a missing log group is not a refusal
     findings = {f["id"]: f for f in result.json()["findings"]}
     off = findings["authenticator_logs_disabled"]
     assert off["status"] == "warn"
-    assert off["fix"][0]["command"] == ("aws eks update-cluster-config --region us-east-1 --name dev --logging "
+    assert off["fix"][0]["command"] == ("aws eks update-cluster-config --region us-east-1 --name payroll-dev --logging "
                                         "'{\"clusterLogging\":[{\"types\":[\"authenticator\"],\"enabled\":true}]}'")
     assert findings["authenticator_log_evidence"]["status"] == "skipped"
 
 
 def test_since_is_the_query_window_and_a_bad_value_is_a_usage_error(world, tmp_path):
-    _, bundle = diagnose(world, tmp_path, "prod", "--since", "10m")
+    _, bundle = diagnose(world, tmp_path, "payroll", "--since", "10m")
     request = bundle["aws"]["logs:StartQuery"][0]["request"]
     assert request["endTime"] - request["startTime"] == 600
     bad = run_cli("diagnose", "--since", "soon", env=world)
@@ -143,7 +143,7 @@ def test_a_spinner_with_the_elapsed_time_shows_when_stderr_is_a_terminal(world):
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KUBECONFIG"))}
     env.update(world)
-    proc = subprocess.Popen([sys.executable, "-m", "eksdoctor", "diagnose", "--context", "prod", "-o", "json"],
+    proc = subprocess.Popen([sys.executable, "-m", "eksdoctor", "diagnose", "--context", "payroll", "-o", "json"],
                             stdout=subprocess.PIPE, stderr=slave, env=env)
     os.close(slave)
     seen = b""
@@ -167,7 +167,7 @@ def test_a_spinner_with_the_elapsed_time_shows_when_stderr_is_a_terminal(world):
 
 # --- the collector on its own ----------------------------------------------------------------
 
-def context_for(session, cluster: str = "big", timeout: float = 60.0) -> Context:
+def context_for(session, cluster: str = "log-big", timeout: float = 60.0) -> Context:
     ctx = Context(Options(cluster=cluster, region="us-east-1", timeout=timeout), environ={})
     ctx.set_fact("exec_creds", awscollect.Credentials("exec", session))
     ctx.set_fact("exec_section", {"command": "aws"})
@@ -178,11 +178,11 @@ def test_a_full_answer_splits_the_window_until_every_event_is_read(moto, monkeyp
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
     session = boto3.Session(**KEYS)
     logs = session.client("logs")
-    logs.create_log_group(logGroupName="/aws/eks/big/cluster")
-    logs.create_log_stream(logGroupName="/aws/eks/big/cluster", logStreamName="authenticator-big")
+    logs.create_log_group(logGroupName="/aws/eks/log-big/cluster")
+    logs.create_log_stream(logGroupName="/aws/eks/log-big/cluster", logStreamName="authenticator-big")
     now = time.time()
     total = ROWS_PER_QUERY + 2500
-    put(logs, "/aws/eks/big/cluster", "authenticator-big",
+    put(logs, "/aws/eks/log-big/cluster", "authenticator-big",
         [line(now - 3500 + i * 0.25, "info", "access granted", arn=f"arn:aws:iam::{ACCOUNT}:role/r{i}", username=f"u{i}")
          for i in range(total)])
     ctx = context_for(session)
@@ -204,7 +204,7 @@ def test_refused_logs_insights_falls_back_to_filter_log_events_page_by_page():
     creds._clients[("logs", "us-east-1")] = client
     client.meta.events.register("before-call", awscollect._audit)
     ctx.record("aws", "sts:GetCallerIdentity", {"as": "exec", "request": {}, "response": {
-        "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci", "Account": ACCOUNT, "UserId": "AROA:ci"}})
+        "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/log-deployer/ci", "Account": ACCOUNT, "UserId": "AROA:ci"}})
     event = lambda i: {"logStreamName": "authenticator-1", "timestamp": 1795395000000 + i, "message": f"m{i}",
                        "ingestionTime": 1795395000500, "eventId": f"e{i}"}
     with Stubber(client) as stub:
@@ -241,8 +241,8 @@ def test_a_running_query_is_polled_until_complete():
 
 
 def test_the_query_narrows_to_the_caller_and_escapes_its_arn():
-    query = insights_query([f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci", ROLE], "ASIAEXAMPLE")
+    query = insights_query([f"arn:aws:sts::{ACCOUNT}:assumed-role/log-deployer/ci", ROLE], "ASIAEXAMPLE")
     assert "filter @logStream like /^authenticator/" in query
-    assert "role\\/deployer" in query and "(?i)" in query and '@message like "ASIAEXAMPLE"' in query
+    assert "role\\/log-deployer" in query and "(?i)" in query and '@message like "ASIAEXAMPLE"' in query
     assert "@message not like /arn=" in query  # other principals' denials are left out, token errors kept
     assert insights_query([]).count("access denied") == 1

@@ -130,6 +130,27 @@ def default_username(cluster: ClusterState, principal_arn: str, entry_type: str)
     return principal_arn
 
 
+IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+
+def iam_error(code: str, message: str) -> bytes:
+    return (f'<ErrorResponse xmlns="{IAM_NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>").encode()
+
+
+def simulate_xml(results: list[tuple[str, str, bool]]) -> bytes:
+    members = "".join(
+        f"<member><EvalActionName>{action}</EvalActionName><EvalResourceName>{resource}</EvalResourceName>"
+        + ("<EvalDecision>allowed</EvalDecision><MatchedStatements><member><SourcePolicyId>AdministratorAccess"
+           "</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member></MatchedStatements>"
+           if allowed else "<EvalDecision>implicitDeny</EvalDecision><MatchedStatements/>")
+        + "<MissingContextValues/></member>" for action, resource, allowed in results)
+    return (f'<SimulatePrincipalPolicyResponse xmlns="{IAM_NS}"><SimulatePrincipalPolicyResult>'
+            f"<IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults>"
+            f"</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+            f"</ResponseMetadata></SimulatePrincipalPolicyResponse>").encode()
+
+
 # ---------------------------------------------------------------------------------------------
 
 class Front:
@@ -140,6 +161,7 @@ class Front:
         self.cluster = cluster
         self.resolve_principal = resolve_principal
         self.credentials: dict[str, dict] = {}     # access key id -> {"secret", "token", "expires"}
+        self.clusters: set[str] = set()            # created through this front
         self.lock = threading.Lock()
 
     # -- credentials STS and IAM issued (seen passing through) --
@@ -167,11 +189,15 @@ class Front:
                 self._eks(environ, raw_path, query, body)
             if service == "cloudtrail" and headers.get("x-amz-target", "").endswith(".LookupEvents"):
                 self._lookup_events(json.loads(body or b"{}"))
+            if service == "iam" and b"Action=SimulatePrincipalPolicy" in body:
+                self._simulate(parse_qsl(body.decode()))
             status, out_headers, out = self._moto(environ, start_response)
             if service == "iam":
                 self._observe(out)
             if service == "eks" and environ["REQUEST_METHOD"] == "GET":
                 out, out_headers = self._patch_cluster(raw_path, status, out, out_headers)
+            if service == "eks" and raw_path == "/clusters" and status.startswith("200"):
+                self.clusters.add(json.loads(out)["cluster"]["name"])   # moto fails sub-resources of unknown ones
             start_response(status, out_headers)
             return [out]
         except Reply as r:
@@ -260,6 +286,8 @@ class Front:
         c = self.cluster
         if seg == ["access-policies"] and method == "GET":
             raise _json(200, access_policies_json())
+        if len(seg) >= 3 and seg[0] == "clusters" and seg[1] not in self.clusters:
+            raise eks_error(404, "ResourceNotFoundException", f"No cluster found for name: {seg[1]}.")
         if seg == ["clusters", c.name, "update-config"] and method == "POST":
             self._update_config(json.loads(body or b"{}"))
         if len(seg) < 3 or seg[0] != "clusters" or seg[2] != "access-entries":
@@ -370,6 +398,19 @@ class Front:
         out = json.dumps(doc).encode()
         hdrs = [(k, v) for k, v in out_headers if k.lower() != "content-length"] + [("Content-Length", str(len(out)))]
         return out, hdrs
+
+    # -- IAM --
+    def _simulate(self, form: list[tuple[str, str]]) -> None:
+        """SimulatePrincipalPolicy (moto lacks it): lab principals hold AdministratorAccess unless the
+        scenario denies an action."""
+        params = dict(form)
+        source = params.get("PolicySourceArn", "")
+        if self.resolve_principal(source) is None:
+            raise Reply(404, iam_error("NoSuchEntity", f"The principal {source} does not exist."), "text/xml")
+        actions = [v for k, v in form if k.startswith("ActionNames.member.")]
+        resources = [v for k, v in form if k.startswith("ResourceArns.member.")] or ["*"]
+        raise Reply(200, simulate_xml([(a, r, a not in self.cluster.iam_denied_actions)
+                                       for a in actions for r in resources]), "text/xml")
 
     # -- CloudTrail --
     def _lookup_events(self, data: dict) -> None:

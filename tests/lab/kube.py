@@ -190,8 +190,12 @@ class KubeAPI:
         parts = [f'time="{self.clock():%Y-%m-%dT%H:%M:%SZ}"', f"level={level}", f'msg="{msg}"']
         fields.update(client=f"{client[0]}:{client[1]}", method="POST", path="/authenticate")
         parts += [f"{k}={_logfmt(v)}" for k, v in sorted(fields.items())]
+        line = " ".join(parts)
         with self.cluster.lock:
-            self.cluster.authenticator_log.append(" ".join(parts))
+            self.cluster.authenticator_log.append(line)
+            ship = self.cluster.log_sink if self.cluster.authenticator_logging else None
+        if ship:
+            ship(line)
 
     def _sts(self, url: str, host: str) -> tuple[int, str]:
         parts = urlsplit(url)
@@ -433,7 +437,7 @@ class KubeServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self.api
         self._server.ssl_context = ca.server_context("127.0.0.1")
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

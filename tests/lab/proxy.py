@@ -77,7 +77,7 @@ class Proxy(socketserver.ThreadingTCPServer):
         self.ca, self.upstream = ca, upstream
         self.lock = threading.Lock()
         self.open: set = set()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:

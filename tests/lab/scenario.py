@@ -97,7 +97,8 @@ class Scenario:
     aws_auth: dict | None = field(default_factory=lambda: map_roles())
     rbac: dict = field(default_factory=dict)
     kubeconfig: Kubeconfig = Kubeconfig(profile="dev")
-    authenticator_logs: bool = False
+    authenticator_logs: bool = False  # control-plane log type `authenticator` enabled (CloudWatch Logs)
+    nodegroup: bool = False          # a managed node group `ng-1` with role eks-node
 
 
 DEV_ARN = role_arn("dev")
@@ -105,9 +106,10 @@ SSO_ARN = role_arn(SSO_ROLE)
 
 SCENARIOS = {s.name: s for s in [
     Scenario("healthy", "role dev mapped in aws-auth to group devs, which may edit",
-             aws_auth=map_roles((DEV_ARN, "dev:{{SessionName}}", ("devs",))), rbac=DEVS_CAN_EDIT),
+             aws_auth=map_roles((DEV_ARN, "dev:{{SessionName}}", ("devs",))), rbac=DEVS_CAN_EDIT,
+             kubeconfig=Kubeconfig(profile="dev", alias="prod")),
     Scenario("unmapped_role", "kubeconfig assumes role dev (--role-arn), which nothing maps",
-             kubeconfig=Kubeconfig(role="dev")),
+             kubeconfig=Kubeconfig(role="dev"), authenticator_logs=True),
     Scenario("sso_role_path", "IAM Identity Center role mapped in aws-auth with its aws-reserved path",
              auth_mode="CONFIG_MAP", kubeconfig=Kubeconfig(profile="sso"),
              aws_auth=map_roles((SSO_ARN, "sso-admin:{{SessionName}}", ("system:masters",)))),
@@ -122,7 +124,7 @@ SCENARIOS = {s.name: s for s in [
              auth_mode="API", aws_auth=None, entries=(Entry(DEV_ARN),)),
     Scenario("wrong_cluster_name", "the exec args ask get-token for cluster prod-eu, the server is prod",
              aws_auth=map_roles((DEV_ARN, "dev", ("devs",))), rbac=DEVS_CAN_EDIT,
-             kubeconfig=Kubeconfig(profile="dev", exec_cluster_name="prod-eu")),
+             kubeconfig=Kubeconfig(profile="dev", exec_cluster_name="prod-eu"), authenticator_logs=True),
     Scenario("exec_v1alpha1", "kubeconfig written by an old AWS CLI: client.authentication.k8s.io/v1alpha1",
              aws_auth=map_roles((DEV_ARN, "dev", ("devs",))), rbac=DEVS_CAN_EDIT,
              kubeconfig=Kubeconfig(profile="dev", exec_api_version="client.authentication.k8s.io/v1alpha1")),

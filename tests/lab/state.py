@@ -43,17 +43,23 @@ class ClusterState:
                                                                      "controllerManager", "scheduler"], "enabled": False}])
     vpc: dict = field(default_factory=lambda: {"endpointPublicAccess": True, "endpointPrivateAccess": False,
                                                "publicAccessCidrs": ["0.0.0.0/0"]})
+    iam_denied_actions: set[str] = field(default_factory=set)   # what SimulatePrincipalPolicy denies
     sso_role_match: bool = False         # authenticator feature gate SSORoleMatch (off upstream by default)
     access_entries: dict[str, AccessEntry] = field(default_factory=dict)   # by principal ARN
     objects: dict[str, dict[tuple[str, str], dict]] = field(default_factory=dict)  # resource -> (ns, name) -> obj
     trail: list[dict] = field(default_factory=list)      # CloudTrail events (newest last)
     authenticator_log: list[str] = field(default_factory=list)
+    log_sink: object = None              # called with each authenticator line while that log type is enabled
     lock: threading.RLock = field(default_factory=threading.RLock)
     _version: int = 1000
 
     @property
     def arn(self) -> str:
         return f"arn:aws:eks:{self.region}:{self.account}:cluster/{self.name}"
+
+    @property
+    def authenticator_logging(self) -> bool:
+        return any(e.get("enabled") and "authenticator" in e.get("types", []) for e in self.logging)
 
     def next_version(self) -> str:
         with self.lock:

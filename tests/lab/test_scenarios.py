@@ -9,7 +9,7 @@ import pytest
 
 from .scenario import DEV_ARN, SSO_ARN
 from .state import ACCOUNT
-from .world import run_kubectl, run_shell
+from .world import run_eksdoctor, run_kubectl, run_shell
 
 pytestmark = pytest.mark.lab
 
@@ -18,8 +18,6 @@ pytestmark = pytest.mark.lab
 UNAUTHORIZED_COLD = "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
 UNAUTHORIZED_WARM = "error: You must be logged in to the server (Unauthorized)"
 NO_PODS = "No resources found in default namespace."
-VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
-REGION_CLUSTER = "--region us-east-1 --cluster-name prod"
 
 
 def last_line(run) -> str:
@@ -47,6 +45,30 @@ def whoami(world) -> dict:
     return run.json()["status"]["userInfo"]
 
 
+def diagnose(world) -> tuple[object, dict, dict]:
+    """`eksdoctor diagnose` in the world as the user would run it: (run, diagnosis, saved bundle)."""
+    bundle = world.tmp / "bundle.json"
+    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin",
+                        "--save-bundle", str(bundle))
+    assert run.code in (0, 1, 3), run.err
+    return run, run.json(), json.loads(bundle.read_text())
+
+
+def assert_eksdoctor_sees_the_401(world) -> dict:
+    """What kubectl got is what eksdoctor's probe got, and it does not call the cluster healthy."""
+    run, diagnosis, bundle = diagnose(world)
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 401
+    assert diagnosis["summary"]["verdict"] != "healthy" and run.code != 0
+    return diagnosis
+
+
+def apply_fix(world, finding: dict, steps: int) -> None:
+    """Run the first `steps` fix commands exactly as eksdoctor printed them, each as whoever it names."""
+    for step in finding["fix"][:steps]:
+        run = run_shell(world, step["command"], admin=step["run_as"] != "affected user")
+        assert run.code == 0, (step["command"], run.err)
+
+
 def rewrite_aws_auth(world, old: str, new: str):
     """Edit aws-auth as a cluster admin: save, sed, replace (fails on a concurrent edit)."""
     for command in ("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml",
@@ -66,17 +88,21 @@ def test_healthy_user(lab):
     assert me["extra"]["canonicalArn"] == [DEV_ARN]
     assert denied(world) == []
 
+    run, diagnosis, bundle = diagnose(world)
+    assert bundle["local"]["kubeconfig"]["current_context"] == "prod"      # update-kubeconfig --alias prod
+    assert run.code == 0 and diagnosis["summary"]["verdict"] == "healthy"
+    assert [f["id"] for f in diagnosis["findings"] if f["status"] == "fail"] == []
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 200
 
-def test_unmapped_role_then_access_entry_fixes_it(lab):
+
+def test_unmapped_role_then_eksdoctors_access_entry_fix(lab):
     world = lab("unmapped_role")
     assert_unauthorized(world)
     assert f'arn={DEV_ARN}' in denied(world)[-1] and 'error="identity is not mapped"' in denied(world)[-1]
 
-    for command in (f"aws eks create-access-entry {REGION_CLUSTER} --principal-arn {DEV_ARN}",
-                    f"aws eks associate-access-policy {REGION_CLUSTER} --principal-arn {DEV_ARN} "
-                    f"--policy-arn {VIEW_POLICY} --access-scope type=cluster"):
-        run = run_shell(world, command, admin=True)
-        assert run.code == 0, run.err
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("principal_not_mapped", "fail")
+    apply_fix(world, first, steps=2)     # create-access-entry, associate-access-policy (then read-only follow-ups)
     assert_kubectl_works(world)
     # the entry's default username; `--role-arn` in get-token uses the session name EKSGetTokenAuth
     assert whoami(world)["username"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/EKSGetTokenAuth"
@@ -85,6 +111,7 @@ def test_unmapped_role_then_access_entry_fixes_it(lab):
 def test_sso_role_mapped_with_its_path_then_rewritten(lab):
     world = lab("sso_role_path")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     assert f"arn=arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef " in denied(world)[-1]
 
@@ -102,6 +129,7 @@ def test_sso_role_mapped_with_its_path_then_rewritten(lab):
 def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
     world = lab("assumed_role_rolearn")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     rewrite_aws_auth(world, f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/alice", DEV_ARN)
     assert_kubectl_works(world)
@@ -110,6 +138,7 @@ def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
 def test_yaml_error_in_map_roles_drops_every_role(lab):
     world = lab("aws_auth_yaml_error")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert 'error="identity is not mapped"' in denied(world)[-1]
     # the admin (the creator) still gets in and sees the broken text
     cm = run_kubectl(world, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "json", admin=True)
@@ -129,18 +158,25 @@ def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
     can_i = run_kubectl(world, "auth", "can-i", "list", "pods")
     assert (can_i.code, can_i.out.strip()) == (1, "no")
 
-    run = run_shell(world, f"aws eks associate-access-policy {REGION_CLUSTER} --principal-arn {DEV_ARN} "
-                           f"--policy-arn {VIEW_POLICY} --access-scope type=cluster", admin=True)
-    assert run.code == 0, run.err
+    run, diagnosis, _ = diagnose(world)
+    first = diagnosis["findings"][0]
+    assert (run.code, first["id"], first["status"]) == (1, "access_entry_no_permissions", "fail")
+    apply_fix(world, first, steps=1)     # associate-access-policy
     assert_kubectl_works(world)
 
 
 def test_wrong_cluster_name_in_exec_args(lab):
     world = lab("wrong_cluster_name")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     line = denied(world)[-1]
     assert "sts getCallerIdentity failed: error from AWS (expected 200, got 403) on us-east-1 endpoint." in line
     assert "SignatureDoesNotMatch" in line
+    # the authenticator log type is enabled here, so the same line is in CloudWatch Logs
+    logs = run_shell(world, "aws logs filter-log-events --log-group-name /aws/eks/prod/cluster "
+                            "--log-stream-name-prefix authenticator --filter-pattern '\"access denied\"'", admin=True)
+    assert logs.code == 0, logs.err
+    assert line in [e["message"] for e in json.loads(logs.out)["events"]]
 
     run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
     assert run.code == 0, run.err
@@ -162,6 +198,7 @@ def test_v1alpha1_kubeconfig(lab):
 def test_expired_static_token(lab):
     world = lab("expired_token")
     assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
     assert "input token was not properly formatted: X-Amz-Date parameter is expired (15 minute expiration)" \
         in denied(world)[-1]
     # once discovery is cached (here by the admin's kubectl), the server's own Status message shows

@@ -31,6 +31,7 @@ from .scenario import CLUSTER, NODE_ROLE_ARN, PROFILES, REGION, ROLES, Scenario
 from .state import ACCOUNT, ClusterState, now
 
 VENV_BIN = Path(sys.executable).parent
+_BOTO = boto3.session.Session()   # one loader for every world: service models are read once per process
 POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
@@ -45,22 +46,26 @@ class World:
         self.admin_kubeconfig = self.home / ".kube" / "admin.yaml"
         self.keys: dict[str, tuple[str, str]] = {}
         self.started_in: float | None = None
+        self.timings: dict[str, float] = {}
         self._stops: list = []
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "World":
         t0 = time.perf_counter()
         try:
-            self._start_servers()
-            self._provision_aws()
-            seed_objects(self.cluster, self.scenario.rbac, self.scenario.aws_auth)
-            self._write_aws_files()
-            self._write_kubeconfigs()
+            for phase in (self._start_servers, self._provision_aws, self._seed_cluster, self._write_aws_files,
+                          self._write_kubeconfigs):
+                start = time.perf_counter()
+                phase()
+                self.timings[phase.__name__.strip("_")] = time.perf_counter() - start
         except BaseException:
             self.stop()
             raise
         self.started_in = time.perf_counter() - t0
         return self
+
+    def _seed_cluster(self) -> None:
+        seed_objects(self.cluster, self.scenario.rbac, self.scenario.aws_auth)
 
     def stop(self) -> None:
         while self._stops:
@@ -84,7 +89,7 @@ class World:
                 pass
 
         http = make_server("127.0.0.1", 0, self.front, threaded=True, request_handler=Quiet)
-        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         self._stops.append(lambda: (http.shutdown(), http.server_close(), thread.join(5)))
         self.aws_url = f"http://127.0.0.1:{http.server_port}"
@@ -98,7 +103,7 @@ class World:
     # -- AWS side -----------------------------------------------------------------------------------
     def lab_client(self, service: str):
         """A client for setting the world up (moto does not check these keys; the front's STS would)."""
-        return boto3.client(service, region_name=REGION, endpoint_url=self.aws_url,
+        return _BOTO.client(service, region_name=REGION, endpoint_url=self.aws_url,
                             aws_access_key_id="AKIALABSETUP", aws_secret_access_key="lab")
 
     def _resolve_principal(self, arn: str) -> str | None:
@@ -130,8 +135,9 @@ class World:
         vpc = {"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]}
         cluster = eks.create_cluster(name=CLUSTER, version="1.35", roleArn=self._role_arn("eks-cluster"),
                                      resourcesVpcConfig=vpc)["cluster"]
-        eks.create_nodegroup(clusterName=CLUSTER, nodegroupName="ng-1", nodeRole=NODE_ROLE_ARN,
-                             subnets=vpc["subnetIds"])
+        if self.scenario.nodegroup:   # moto's nodegroups load EC2 (about a second): only where a scenario needs one
+            eks.create_nodegroup(clusterName=CLUSTER, nodegroupName="ng-1", nodeRole=NODE_ROLE_ARN,
+                                 subnets=vpc["subnetIds"])
         self._record_create_cluster(cluster)
         if self.scenario.auth_mode != "CONFIG_MAP":
             self._add_entry(eks, self.cluster.creator_arn, [("AmazonEKSClusterAdminPolicy", "cluster")])
@@ -141,6 +147,23 @@ class World:
         if self.scenario.authenticator_logs:
             self.cluster.logging = [{"types": ["authenticator"], "enabled": True},
                                     {"types": ["api", "audit", "controllerManager", "scheduler"], "enabled": False}]
+        self._logs = self.lab_client("logs")
+        self._log_stream: str | None = None
+        self.cluster.log_sink = self._ship_log
+
+    def _ship_log(self, line: str) -> None:
+        """What EKS does with control-plane logs: the authenticator's lines go to CloudWatch Logs."""
+        group = f"/aws/eks/{CLUSTER}/cluster"
+        with self.cluster.lock:
+            if self._log_stream is None:
+                self._log_stream = f"authenticator-{uuid.uuid4().hex}"
+                try:
+                    self._logs.create_log_group(logGroupName=group)
+                except self._logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+                self._logs.create_log_stream(logGroupName=group, logStreamName=self._log_stream)
+            self._logs.put_log_events(logGroupName=group, logStreamName=self._log_stream, logEvents=[
+                {"timestamp": int(time.time() * 1000), "message": line}])
 
     def _role_arn(self, name: str) -> str:
         return next(r.arn for r in ROLES if r.name == name)

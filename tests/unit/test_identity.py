@@ -149,7 +149,7 @@ def test_json_has_the_documented_keys():
 
 
 @pytest.mark.parametrize("written, kind", [
-    (f"arn:aws:iam::999999999999:role/dev", "account"),
+    ("arn:aws:iam::999999999999:role/dev", "account"),
     (f"arn:aws-cn:iam::{A}:role/dev", "partition"),
     (f"arn:aws:iam:us-east-1:{A}:role/dev", "region"),
     (f" {ROLE} ", "quoted"),

@@ -143,5 +143,14 @@ def test_hand_made_bundle_says_which_evidence_is_missing_and_how_to_collect_it(t
     assert markdown[markdown.index("## Missing evidence"):markdown.index("## Passed")].count(command) == 1
 
 
-def test_complete_bundle_has_no_missing_evidence_section():
-    assert "Missing evidence" not in run_cli("analyze", "--example", "sso-role-path").out
+def test_missing_evidence_section_appears_only_when_something_is_missing(tmp_path):
+    data = json.loads((FIXTURES / "sso_role_in_aws_auth" / "bundle.json").read_text())
+    doc = run_cli("analyze", str(FIXTURES / "sso_role_in_aws_auth" / "bundle.json"), "-o", "json").json()
+    missing = [f for f in doc["findings"] if f["status"] == "skipped" and f["detail"].startswith("evidence not collected")]
+    table = run_cli("analyze", str(FIXTURES / "sso_role_in_aws_auth" / "bundle.json")).out
+    assert ("Missing evidence" in table) == bool(missing)
+    no_checks_need_anything = tmp_path / "empty.json"
+    no_checks_need_anything.write_text(json.dumps({k: data[k] for k in ("kind", "version", "collected_at")}))
+    doc = run_cli("analyze", str(no_checks_need_anything), "-o", "json").json()
+    assert any(f["detail"].startswith("evidence not collected") for f in doc["findings"])
+    assert "Missing evidence" in run_cli("analyze", str(no_checks_need_anything)).out
