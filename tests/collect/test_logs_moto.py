@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 
 from conftest import run_cli
+from world import moto  # noqa: F401  (fixture: one moto server per run, its state shared)
 from eksdoctor.collect import Options
 from eksdoctor.collect import aws as awscollect
 from eksdoctor.collect.context import Context
@@ -24,16 +25,6 @@ BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/log-deployer"  # names unique in the process: moto's state is shared
 KEYS = dict(region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x")
-
-
-@pytest.fixture(scope="module")
-def moto():
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def line(t: float, level: str, msg: str, **fields) -> dict:
