@@ -9,7 +9,7 @@ from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
 from eksdoctor.model.mapped import presented_identity
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 _NOT_FOUND = re.compile(r"config profile \(([^)]+)\) could not be found")
 
@@ -22,11 +22,9 @@ def _candidate(v, profiles: list[str]) -> str | None:
     return profiles[0] if profiles else None
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     config = v.local.get("aws_config") or {}
     profiles = list(config.get("profiles") or [])
     said = stderr_has(v, "could not be found")

@@ -8,16 +8,14 @@ from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 _WHO = re.compile(r"User: (arn:\S+) is not authorized to perform: sts:AssumeRole")
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     role = v.args.role_arn if v.args else None
     if not role:
         return passed("the kubeconfig asks for no role")

@@ -7,7 +7,7 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import identity
 from eksdoctor.model.mapped import presented_identity, principal_access
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 
 def _alternatives(bundle, v, presented):
@@ -30,11 +30,9 @@ def _alternatives(bundle, v, presented):
     return found
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     presented = presented_identity(bundle)
     if presented is None or not presented.canonical:
         return skipped("the identity kubectl presents is unknown (sts:GetCallerIdentity as exec failed or was not collected)")
