@@ -20,6 +20,10 @@ def _fix(v, wanted: str | None) -> tuple:
     if wanted:
         steps.append(FixStep(v.update_kubeconfig(alias=None), AFFECTED_USER,
                              f"writes (or refreshes) a context for cluster {wanted} and makes it current"))
+    else:
+        steps.append(FixStep("aws eks list-clusters --output table", AFFECTED_USER,
+                             "find the cluster's name, then aws eks update-kubeconfig --region <region> --name <name> "
+                             "writes its context (or run eksdoctor diagnose --cluster <name>)"))
     return tuple(steps)
 
 

@@ -67,8 +67,10 @@ def whoami(bundle: Bundle) -> dict:
         if token_ident and exec_ident and token_ident.canonical != exec_ident.canonical:
             kubectl["rebuilt_chain_arn"] = exec_ident.arn
     else:
-        kubectl["error"] = _error(bundle, "token") or _error(bundle, "exec") or run.get("error") or (
-            "the context does not use an AWS exec plugin" if sel and not sel.exec else "unknown")
+        kubectl["error"] = (_error(bundle, "token") or _error(bundle, "exec") or run.get("error")
+                            or (sel.problem if sel and sel.problem else None)
+                            or (f"the context's user authenticates by {sel.auth_kind.replace('_', ' ')}, not an AWS exec plugin"
+                                if sel and not sel.exec else "unknown"))
     report["kubectl"] = kubectl
     if sel and sel.exec:
         report["resolved"] = {**how, "description": describe_resolution(how), "command": run.get("resolved_path") or run.get("command")}
