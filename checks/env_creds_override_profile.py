@@ -17,7 +17,7 @@ def run(v):
     bundle = v.bundle
     if not v.how:
         return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)")
-    ignored = v.how.get("ignored_profile")
+    ignored = v.how.get("ignored_profile") if v.how.get("env_keys") else None
     if not ignored:
         won = f"profile {v.how['profile']} ({v.how.get('profile_from')})" if v.how.get("profile") else \
             f"environment keys ({v.how['env_keys']})" if v.how.get("env_keys") else "the default credential chain"

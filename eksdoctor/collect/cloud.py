@@ -53,6 +53,9 @@ def resolve(environ: dict, overlay: dict, args) -> dict:
             out["ignored_profile"] = {"name": env_profile, "from": env_profile_from}
     else:
         out.update(profile=env_profile, profile_from=env_profile_from)
+        pinned = overlay.get("AWS_PROFILE")
+        if pinned and env_profile != pinned:  # botocore reads the shell's AWS_DEFAULT_PROFILE first
+            out["ignored_profile"] = {"name": pinned, "from": "exec.env AWS_PROFILE", "beaten_by": env_profile_from}
     if args and args.role_arn:
         out["role_arn"] = args.role_arn
         out["session_name"] = args.session_name or (DEFAULT_SESSION_NAME if tool == AWS_CLI else AUTHENTICATOR_SESSION_NAME)

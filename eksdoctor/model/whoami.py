@@ -35,6 +35,8 @@ def describe_resolution(how: dict) -> str:
             text += f"; they beat AWS_PROFILE={ignored['name']} ({ignored.get('from')})"
     elif how.get("profile"):
         text = f"profile {how['profile']} (from {how.get('profile_from')})"
+        if how.get("ignored_profile"):
+            text += f"; it beats AWS_PROFILE={how['ignored_profile']['name']} ({how['ignored_profile'].get('from')})"
     else:
         text = "the default credential chain (profile default, then container/instance credentials)"
     if how.get("provider"):
