@@ -81,13 +81,20 @@ class Bundle:
 
     @property
     def target(self) -> dict:
+        """cluster, region, account: strings or None (anything else in a hand-made bundle is ignored)."""
         target = self.data.get("target")
-        return target if isinstance(target, dict) else {}
+        target = target if isinstance(target, dict) else {}
+        return {k: (v if isinstance(v, str) and v else None) for k, v in target.items()}
 
     @property
     def local(self) -> dict:
         local = self.data.get("local")
         return local if isinstance(local, dict) else {}
+
+    def local_dict(self, key: str) -> dict:
+        """A `local` section that should be an object ({} when absent or of another shape)."""
+        value = self.local.get(key)
+        return value if isinstance(value, dict) else {}
 
     @property
     def symptom(self) -> dict:
@@ -195,26 +202,18 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _depth_ok(text: str) -> bool:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_JSON_DEPTH:
-                return False
-        elif ch in "]}":
-            depth -= 1
+def _depth_ok(data: Any) -> bool:
+    """No container nested deeper than MAX_JSON_DEPTH. Walks the parsed document without recursion and
+    only through containers: a per-character scan of the text took seconds on 100,000 log events."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        depth += 1
+        for child in (node.values() if type(node) is dict else node):
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth))
     return True
 
 
@@ -223,14 +222,17 @@ def parse_document(raw: bytes, name: str) -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    if not _depth_ok(text):
-        raise BundleError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    del raw  # the bytes are not needed once decoded: lowers the peak on large bundles
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BundleError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise BundleError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
         raise BundleError(f"{name}: not valid JSON ({exc})") from None
+    if isinstance(data, (dict, list)) and not _depth_ok(data):
+        raise BundleError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return data
 
 

@@ -12,11 +12,16 @@ def _checks():
 
 
 def catalog_rows() -> list[dict]:
+    return check_rows(_checks())
+
+
+def check_rows(checks) -> list[dict]:
+    """Catalog rows for these checks (also the SARIF rules of a run)."""
     return [{
         "id": c.id, "title": c.title, "severity": c.severity.value, "stage": c.stage,
         "needs": list(c.needs), "depends_on": list(c.depends_on), "docs": c.docs,
         "summary": c.summary, "remediation": c.remediation, "origin": c.origin, "catalog": c.catalog,
-    } for c in _checks()]
+    } for c in checks]
 
 
 def catalog_json() -> str:

@@ -38,6 +38,8 @@ class Output(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class CatalogOutput(str, Enum):
@@ -70,7 +72,23 @@ def _fail_on(value: str):
         raise UserError(str(exc)) from None
 
 
-def _emit(diagnosis, output: Output, verbose: bool) -> None:
+def _fail_on_ids(ids: list[str]) -> tuple[str, ...]:
+    """--fail-on-id values, checked against the loaded checks before any work (fail closed)."""
+    if not ids:
+        return ()
+    from .catalog import catalog_rows
+    from .gate import check_ids
+    try:
+        check_ids(ids, [r["id"] for r in catalog_rows()] + list(EXTRA_IDS))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return tuple(ids)
+
+
+EXTRA_IDS = ("preflight_can",)  # findings that are not checks (preflight's answers)
+
+
+def _emit(diagnosis, output: Output, verbose: bool, *, artifact: str = "", gate=()) -> None:
     if output is Output.table:
         from rich.console import Console
 
@@ -78,7 +96,18 @@ def _emit(diagnosis, output: Output, verbose: bool) -> None:
         render_table(diagnosis, Console(highlight=False), verbose=verbose)
         return
     from .render import render
-    sys.stdout.write(render(diagnosis, output.value))
+    rules = ()
+    if output is Output.sarif:
+        from .catalog import catalog_rows
+        rules = catalog_rows()
+    sys.stdout.write(render(diagnosis, output.value, rules=rules, artifact=artifact, gate=gate))
+
+
+def _finish(diagnosis, output: Output, verbose: bool, threshold, ids, *, artifact: str = "") -> None:
+    """Print the diagnosis and exit with the gate's code."""
+    from .gate import exit_code, tripped
+    _emit(diagnosis, output, verbose, artifact=artifact, gate=[f.id for f in tripped(diagnosis, threshold, ids)])
+    raise typer.Exit(exit_code(diagnosis, threshold, ids))
 
 
 def _analyze(bundle):
@@ -87,7 +116,43 @@ def _analyze(bundle):
     return run_checks(bundle, checks, problems)
 
 
+def _redacted(bundle):
+    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output."""
+    from .bundle import validate
+    from .redact import redact_bundle
+    return validate(redact_bundle(bundle.data), "bundle")
+
+
+def _artifact(path: Path) -> str:
+    """A bundle's path as SARIF wants it: relative to the working directory when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
+    """Collector options from the live-collection flags shared by diagnose, report and preflight;
+    a bad --can question is a usage error before anything is collected."""
+    from .collect import Options
+    from .model.question import QuestionError, parse_question
+    try:
+        questions = tuple(parse_question(q) for q in can)
+    except QuestionError as exc:
+        raise UserError(str(exc)) from None
+    return Options(kubeconfig=str(kubeconfig) if kubeconfig else None, debug=_state["debug"],
+                   questions=questions, **values)
+
+
+def _anonymized(data: dict) -> dict:
+    from .anonymize import anonymize_bundle
+    from .redact import redact_bundle
+    return anonymize_bundle(redact_bundle(data))
+
+
+ANONYMIZE_HELP = "Replace account ids, ARN names, cluster names and endpoints with stable pseudonyms in the saved bundle."
 FAIL_ON_HELP = "Exit 1 when a finding reaches this severity: never, info, low, medium, high, critical."
+FAIL_ON_ID_HELP = "Exit 1 when this check fails or warns, whatever its severity (repeatable)."
 
 
 @app.command()
@@ -97,6 +162,7 @@ def analyze(
     list_examples: bool = typer.Option(False, "--list-examples", help="List the shipped example bundles."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
 ) -> None:
     """Analyse an evidence bundle offline: no AWS or Kubernetes access, deterministic output."""
@@ -108,41 +174,116 @@ def analyze(
             typer.echo(f"{name:<28} {summary}")
         return
     threshold = _fail_on(fail_on)
+    ids = _fail_on_ids(fail_on_id)
     if (bundle is None) == (example is None):
         raise UserError("give a bundle file or --example NAME (see --list-examples)")
     path = bundle if bundle is not None else example_path(example)
-    diagnosis = _analyze(load_bundle(path))
-    _emit(diagnosis, output, verbose)
-    raise typer.Exit(diagnosis.exit_code(threshold))
+    diagnosis = _analyze(_redacted(load_bundle(path)))
+    _finish(diagnosis, output, verbose, threshold, ids,
+            artifact=_artifact(path) if bundle is not None else f"examples/{path.name}")
+
+
+# Live-collection options shared by diagnose, report and preflight.
+CLUSTER_OPT = typer.Option(None, "--cluster", help="EKS cluster name (default: from the kubeconfig context).")
+REGION_OPT = typer.Option(None, "--region", help="AWS region of the cluster.")
+PROFILE_OPT = typer.Option(None, "--profile", help="AWS profile for eksdoctor's own read-only calls.")
+CONTEXT_OPT = typer.Option(None, "--context", help="kubeconfig context (default: current-context).")
+KUBECONFIG_OPT = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
+TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
+ADMIN_OPT = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin).")
+CAN_OPT = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).')
 
 
 @app.command()
 def diagnose(
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="EKS cluster name (default: from the kubeconfig context)."),
-    region: Optional[str] = typer.Option(None, "--region", help="AWS region of the cluster."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile for eksdoctor's own read-only calls."),
-    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
-    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    cluster: Optional[str] = CLUSTER_OPT,
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = PROFILE_OPT,
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
     save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz)."),
+    anonymize: bool = typer.Option(False, "--anonymize", help=ANONYMIZE_HELP),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds for the whole collection."),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
+    timeout: float = TIMEOUT_OPT,
+    admin_profile: Optional[str] = ADMIN_OPT,
+    all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
+    can: list[str] = CAN_OPT,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
 ) -> None:
     """Collect live evidence (read-only), analyse it and print ranked findings with fixes."""
     from .bundle import save_bundle as write_bundle
     from .bundle import validate
-    from .collect import Options, collect
+    from .collect import collect
 
     threshold = _fail_on(fail_on)
-    data = collect(Options(cluster=cluster, region=region, profile=profile, context=context,
-                           kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
-                           debug=_state["debug"]))
+    ids = _fail_on_ids(fail_on_id)
+    if anonymize and save_bundle is None:
+        raise UserError("--anonymize applies to the saved bundle: give --save-bundle FILE too")
+    data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
+                            timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can))
     if save_bundle is not None:
-        write_bundle(data, save_bundle)
+        write_bundle(_anonymized(data) if anonymize else data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))
-    _emit(diagnosis, output, verbose)
-    raise typer.Exit(diagnosis.exit_code(threshold))
+    _finish(diagnosis, output, verbose, threshold, ids, artifact=_artifact(save_bundle) if save_bundle else "")
+
+
+def _report_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "md"
+    if suffix in (".html", ".htm"):
+        return "html"
+    raise UserError(f"{path}: the report is written as Markdown (.md) or HTML (.html); the file name says which")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(..., "--output", "-o", help="Where to write the report: report.md or report.html."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Report on a saved bundle instead of collecting live."),
+    anonymize: bool = typer.Option(False, "--anonymize", help="Use pseudonyms for account ids, ARN names, cluster names and endpoints."),
+    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Live: also write the (redacted) bundle here."),
+    cluster: Optional[str] = CLUSTER_OPT,
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = PROFILE_OPT,
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
+    timeout: float = TIMEOUT_OPT,
+    admin_profile: Optional[str] = ADMIN_OPT,
+    can: list[str] = CAN_OPT,
+) -> None:
+    """Write one self-contained document for a ticket: verdict, ranked findings with fixes, the
+    evidence, the environment and the collection errors (Markdown, or HTML that needs no network)."""
+    from .bundle import load_bundle, write_atomic
+    from .bundle import save_bundle as write_bundle
+    from .bundle import validate
+    from .redact import redact_bundle
+
+    fmt = _report_format(out)
+    if bundle is not None and (save_bundle is not None or cluster or context or kubeconfig or can or profile or admin_profile):
+        raise UserError("--bundle reports on a saved bundle; the live options (--cluster, --save-bundle, …) do not apply")
+    if bundle is not None:
+        data = load_bundle(bundle).data
+    else:
+        from .collect import collect
+        data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
+                                timeout=timeout, admin_profile=admin_profile, can=can))
+        if save_bundle is not None:
+            write_bundle(_anonymized(data) if anonymize else data, save_bundle)
+    data = _anonymized(data) if anonymize else redact_bundle(data)
+    diagnosis = _analyze(validate(data, str(bundle or "collected evidence")))
+    if fmt == "html":
+        from .render.html import render_report_html
+        text = render_report_html(diagnosis, data)
+    else:
+        from .render.report import render_report_markdown
+        text = render_report_markdown(diagnosis, data)
+    try:
+        write_atomic(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {out} ({diagnosis.verdict}: {diagnosis.verdict_reason})")
 
 
 class WhoamiOutput(str, Enum):
@@ -197,6 +338,51 @@ def checks_show(check_id: str = typer.Argument(..., help="Check id, e.g. sso_rol
     if text is None:
         raise UserError(f"no check with id {check_id!r} (eksdoctor checks lists them)")
     typer.echo(text, nl=False)
+
+
+@app.command()
+def explain(
+    arn: str = typer.Option(..., "--arn", help="The principal: an IAM role/user ARN or an STS assumed-role ARN."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="A saved bundle (diagnose --save-bundle) to read the cluster from."),
+    aws_auth: Optional[Path] = typer.Option(None, "--aws-auth", help="The aws-auth ConfigMap (manifest, kubectl -o yaml|json, or bare mapRoles/mapUsers YAML)."),
+    access_entries: Optional[Path] = typer.Option(None, "--access-entries", help="aws eks list-access-entries / describe-access-entry / list-associated-access-policies JSON output."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Authentication mode: CONFIG_MAP, API_AND_CONFIG_MAP or API."),
+    creator: Optional[str] = typer.Option(None, "--creator", help="The cluster creator's ARN (its hidden CONFIG_MAP mapping)."),
+    can: Optional[str] = typer.Option(None, "--can", help='What to authorize, e.g. "create deployments -n prod" (default: list pods -n default).'),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Live mode: not available yet (use diagnose --save-bundle, then --bundle)."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """What does this IAM principal become on the cluster? Username, groups, policies, and every rule that fired."""
+    import json
+
+    from .server_commands import explain_document
+    doc = explain_document(arn, bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, mode=mode,
+                           creator=creator, can=can, cluster=cluster)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import explanation_text
+        typer.echo(explanation_text(doc), nl=False)
+
+
+@app.command()
+def lint(
+    files: list[Path] = typer.Argument(..., help="aws-auth ConfigMap file(s): manifest, kubectl -o yaml|json output, or bare mapRoles/mapUsers YAML."),
+    against: Optional[Path] = typer.Option(None, "--against", help="The version in use now: list who the change would lock out."),
+    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+) -> None:
+    """Validate aws-auth with the authenticator's exact parsing before it is applied. Exit 1 on errors."""
+    import json
+
+    from .server_commands import lint_documents
+    results = lint_documents(files, against)
+    if output is CatalogOutput.json:
+        typer.echo(json.dumps({"files": [{"file": name, **doc} for name, doc in results]}, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        from .render.server import lint_text
+        typer.echo(lint_text(results), nl=False)
+    failed = any(doc["summary"]["errors"] or doc["summary"]["locked_out"] for _, doc in results)
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from importlib.metadata import entry_points
 from typing import Iterable
 
 from .bundle import Bundle, collect_hint
-from .check import STAGES, Check, CheckDefinitionError, Result
+from .check import ID_PATTERN, STAGES, Check, CheckDefinitionError, Result
 from .findings import CONFIDENCES, Finding, Severity, Status
 from .model.probe import probe_outcome
 
@@ -157,8 +157,10 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
 def _finding(check: Check, result: Result) -> Finding:
     if result.confidence not in CONFIDENCES:
         raise ValueError(f"confidence {result.confidence!r} is not one of {CONFIDENCES}")
+    if result.finding_id and not ID_PATTERN.match(result.finding_id):
+        raise ValueError(f"finding id {result.finding_id!r} is not a snake_case id")
     return Finding(
-        id=check.id,
+        id=result.finding_id or check.id,
         check=check.id,
         status=result.status,
         severity=result.severity or check.severity,
@@ -181,7 +183,8 @@ def _run_one(check: Check, bundle: Bundle, done: dict[str, Finding]) -> Finding:
     missing = [n for n in check.needs if not bundle.has(n)]
     if missing:
         hints = [f"{n} (collect with: {collect_hint(n, bundle.target)})" if collect_hint(n, bundle.target) else n for n in missing]
-        return _finding(check, Result(Status.SKIPPED, detail="evidence not collected: " + "; ".join(hints)))
+        facts = tuple((f"missing:{n}", collect_hint(n, bundle.target)) for n in missing)  # for "Missing evidence"
+        return _finding(check, Result(Status.SKIPPED, detail="evidence not collected: " + "; ".join(hints), facts=facts))
     try:
         result = check.run(bundle)
         if not isinstance(result, Result):

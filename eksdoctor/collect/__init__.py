@@ -13,6 +13,9 @@ class Options:
     kubeconfig: str | None = None
     timeout: float = 60.0
     debug: bool = False
+    admin_profile: str | None = None
+    all_entries: bool = False
+    questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
 
 
 def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:

@@ -12,6 +12,42 @@ import threading
 from .. import __version__
 
 _clients_lock = threading.Lock()
+_operations: set[str] = set()  # every AWS operation this process called, as "service:Operation"
+
+# Everything diagnose may call; docs/iam-policy.json grants exactly these. Anything else is refused
+# before it is sent, so collection is read-only by construction (writes live in eksdoctor/act/).
+READ_OPERATIONS = frozenset({
+    "sts:GetCallerIdentity", "sts:AssumeRole",
+    "eks:DescribeCluster", "eks:ListClusters", "eks:ListAccessEntries", "eks:DescribeAccessEntry",
+    "eks:ListAssociatedAccessPolicies", "eks:ListAccessPolicies", "eks:ListNodegroups", "eks:DescribeNodegroup",
+    "eks:ListFargateProfiles", "eks:DescribeFargateProfile",
+    "iam:GetRole", "iam:GetUser", "iam:SimulatePrincipalPolicy",
+    "cloudtrail:LookupEvents",
+    "logs:StartQuery", "logs:GetQueryResults", "logs:FilterLogEvents", "logs:StopQuery",
+})
+
+
+def _audit(model=None, **_) -> None:
+    if model is None:
+        return
+    name = f"{model.service_model.endpoint_prefix}:{model.name}"
+    if name not in READ_OPERATIONS:
+        raise _read_only_violation(name)
+    with _clients_lock:
+        _operations.add(name)
+
+
+def _read_only_violation(operation: str):
+    from botocore.exceptions import BotoCoreError
+
+    class ReadOnlyViolation(BotoCoreError):
+        fmt = "eksdoctor diagnose is read-only and refused to call {operation}"
+    return ReadOnlyViolation(operation=operation)
+
+
+def operations_made() -> list[str]:
+    with _clients_lock:
+        return sorted(_operations)
 
 
 def client_config():
@@ -33,7 +69,9 @@ class Credentials:
         key = (service, region)
         with _clients_lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=region, config=client_config())
+                client = self.session.client(service, region_name=region, config=client_config())
+                client.meta.events.register("before-call", _audit)
+                self._clients[key] = client
             return self._clients[key]
 
 

@@ -6,10 +6,10 @@ failed still run: they see the missing facts and record why they could not do th
 """
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +39,8 @@ class Clock:
 
 
 def run_graph(collectors: list[Collector], ctx, clock: Clock, workers: int = 8) -> None:
+    """Start each collector once its prerequisites are done; stop waiting at its timeout or the
+    deadline. Workers are daemon threads, so an abandoned call never holds the process open."""
     by_name = {c.name: c for c in collectors}
     for c in collectors:
         unknown = [a for a in c.after if a not in by_name]
@@ -46,43 +48,41 @@ def run_graph(collectors: list[Collector], ctx, clock: Clock, workers: int = 8) 
             raise ValueError(f"collector {c.name} runs after unknown collector(s) {unknown}")
     pending = dict(by_name)
     done: set[str] = set()
-    running: dict[Future, tuple[Collector, float]] = {}
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect")
-    try:
-        while pending or running:
-            for name in sorted(pending):
-                collector = pending[name]
-                if all(a in done for a in collector.after):
-                    del pending[name]
-                    ctx.timing_start(name, clock.elapsed())
-                    running[pool.submit(_guarded, collector, ctx)] = (collector, time.monotonic() + collector.timeout)
-            if not running:
+    running: dict[str, float] = {}  # name -> its own time limit
+    finished: queue.Queue[str] = queue.Queue()
+    while pending or running:
+        for name in sorted(pending):
+            if len(running) >= workers:
                 break
-            soonest = min(min(limit for _, limit in running.values()), clock.deadline)
-            finished, _ = wait(list(running), timeout=max(0.0, soonest - time.monotonic()), return_when=FIRST_COMPLETED)
-            now = time.monotonic()
-            for future in list(running):
-                collector, limit = running[future]
-                if future in finished:
-                    del running[future]
-                    done.add(collector.name)
-                    ctx.timing_end(collector.name, clock.elapsed())
-                elif now >= limit or now >= clock.deadline:
-                    del running[future]
-                    done.add(collector.name)
-                    ctx.abandon(collector.name)
-                    why = "the run's --timeout was reached" if now >= clock.deadline else f"it took longer than {collector.timeout:g}s"
-                    ctx.collection_error(collector.name, "Timeout", f"{collector.name} was abandoned: {why}")
-            if clock.left() <= 0:
-                for name in sorted(pending):
-                    ctx.collection_error(name, "Timeout", f"{name} did not start: the run's --timeout was reached")
-                pending.clear()
-                for future, (collector, _) in list(running.items()):
-                    ctx.abandon(collector.name)
-                    ctx.collection_error(collector.name, "Timeout", f"{collector.name} was abandoned: the run's --timeout was reached")
-                running.clear()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+            collector = pending[name]
+            if all(a in done for a in collector.after):
+                del pending[name]
+                ctx.timing_start(name, clock.elapsed())
+                running[name] = time.monotonic() + collector.timeout
+                threading.Thread(target=_guarded, args=(collector, ctx, finished), name=f"collect-{name}", daemon=True).start()
+        if not running:
+            break
+        soonest = min(min(running.values()), clock.deadline)
+        try:
+            name = finished.get(timeout=max(0.0, soonest - time.monotonic()))
+            if name in running:
+                del running[name]
+                done.add(name)
+                ctx.timing_end(name, clock.elapsed())
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        for name, limit in list(running.items()):
+            if now >= limit or now >= clock.deadline:
+                del running[name]
+                done.add(name)
+                ctx.abandon(name)
+                why = "the run's --timeout was reached" if now >= clock.deadline else f"it took longer than {by_name[name].timeout:g}s"
+                ctx.collection_error(name, "Timeout", f"{name} was abandoned: {why}")
+        if clock.left() <= 0:
+            for name in sorted(pending):
+                ctx.collection_error(name, "Timeout", f"{name} did not start: the run's --timeout was reached")
+            pending.clear()
 
 
 _local = threading.local()
@@ -92,7 +92,7 @@ def current_collector() -> str | None:
     return getattr(_local, "name", None)
 
 
-def _guarded(collector: Collector, ctx) -> None:
+def _guarded(collector: Collector, ctx, finished: queue.Queue) -> None:
     _local.name = collector.name
     try:
         collector.run(ctx)
@@ -101,3 +101,4 @@ def _guarded(collector: Collector, ctx) -> None:
         ctx.collection_error(collector.name, "CollectorError", detail, trace=redact_text(traceback.format_exc()))
     finally:
         _local.name = None
+        finished.put(collector.name)

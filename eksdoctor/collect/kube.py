@@ -8,8 +8,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+SELF_REVIEWS = frozenset({"/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                          "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"})  # creates that change nothing
+_requests: set[str] = set()  # every Kubernetes request this process sent, as "METHOD /path"
+_requests_lock = threading.Lock()
+
+
+def requests_made() -> list[str]:
+    with _requests_lock:
+        return sorted(_requests)
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,9 @@ def endpoint_from_kubeconfig(cluster: dict) -> tuple[Endpoint | None, str | None
 
 
 class KubeClient:
-    def __init__(self, endpoint: Endpoint, token: str | None, timeout: float = 10.0):
+    """read_only=False only for eksdoctor/act (explicit --apply commands)."""
+
+    def __init__(self, endpoint: Endpoint, token: str | None, timeout: float = 10.0, read_only: bool = True):
         from kubernetes.client import Configuration
         from kubernetes.client.rest import RESTClientObject
         config = Configuration()
@@ -53,6 +66,7 @@ class KubeClient:
         self._server = endpoint.server
         self._token = token
         self._timeout = timeout
+        self._read_only = read_only
 
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
@@ -64,6 +78,10 @@ class KubeClient:
             headers["Authorization"] = f"Bearer {self._token}"
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if self._read_only and method != "GET" and path not in SELF_REVIEWS:
+            return {"error": {"code": "ReadOnlyViolation", "message": f"eksdoctor diagnose is read-only and refused {method} {path}"}}
+        with _requests_lock:
+            _requests.add(f"{method} {path}")
         try:
             resp = self._rest.request(method, self._server + path, headers=headers, body=body,
                                       _request_timeout=self._timeout)

@@ -1,7 +1,7 @@
 """The collection plan: which collectors run, after which others, and how the bundle is finished."""
 from __future__ import annotations
 
-from . import cloud, cluster_api, local
+from . import cloud, cluster_access, cluster_api, local
 from .context import Context
 from .graph import Clock, Collector, run_graph
 
@@ -21,6 +21,15 @@ COLLECTORS = [
     Collector("probe", cluster_api.collect_probe, after=("exec_plugin",), timeout=20),
     Collector("version", cluster_api.collect_version, after=("probe",), timeout=20),
     Collector("aws_auth", cluster_api.collect_aws_auth, after=("probe",), timeout=20),
+    Collector("access_entries", cluster_access.collect_access_entries, after=("exec_credentials",), timeout=30),
+    Collector("access_entry_details", cluster_access.collect_access_entry_details,
+              after=("access_entries", "identity_exec"), timeout=30),
+    Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
+    Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
+    Collector("iam_principals", cluster_access.collect_iam_principals,
+              after=("identity_exec", "access_entries", "nodegroups", "creator", "aws_auth"), timeout=30),
+    Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
+    Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
 ]
 
 # `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)
@@ -42,4 +51,8 @@ def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock)
+    from .aws import operations_made
+    from .kube import requests_made
+    ctx.data["collection"]["operations"] = operations_made()
+    ctx.data["collection"]["kubernetes_requests"] = requests_made()
     return ctx.data

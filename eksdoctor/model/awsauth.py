@@ -59,6 +59,7 @@ class AwsAuth:
     accounts: tuple[str, ...]
     errors: tuple[SectionError, ...]
     present: tuple[str, ...]  # which of SECTIONS had a non-empty value
+    raw: dict = field(default_factory=dict, compare=False)  # the section texts as given
 
     @property
     def mappings(self) -> tuple[Mapping, ...]:
@@ -198,10 +199,180 @@ def parse_data(data: dict) -> AwsAuth:
         accounts, error = _parse_accounts(data["mapAccounts"])
         if error:
             errors.append(error)
-    return AwsAuth(tuple(sections["mapRoles"]), tuple(sections["mapUsers"]), tuple(accounts), tuple(errors), present)
+    raw = {s: data[s] for s in present}
+    return AwsAuth(tuple(sections["mapRoles"]), tuple(sections["mapUsers"]), tuple(accounts), tuple(errors), present, raw)
 
 
 def configmap_data(configmap) -> dict:
     if isinstance(configmap, dict) and isinstance(configmap.get("data"), dict):
         return configmap["data"]
     return {}
+
+
+def arns_in_text(text: str) -> list[str]:
+    """The rolearn/userarn values written in a section's text, even when it does not parse:
+    who a section-wide YAML error locks out."""
+    return [m.group(2) for m in _ARN_LINE.finditer(text or "")]
+
+
+_ARN_LINE = re.compile(r"""(?im)^[\s-]*(rolearn|userarn)\s*:\s*["']?([^\s"'#]+)""")
+
+
+# --- Templates (reference/authenticator.md §4.7) ---------------------------------------------
+
+PLACEHOLDERS = ("{{EC2PrivateDNSName}}", "{{AccountID}}", "{{SessionName}}", "{{SessionNameRaw}}", "{{AccessKeyID}}")
+_PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+_INSTANCE_SESSION = re.compile(r"^i-(\w{8}|\w{17})$")
+
+
+class TemplateError(ValueError):
+    """renderTemplate failed: the authenticator denies the request (no fall-through)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """The facts of one authenticated request that templates draw on."""
+
+    account: str
+    session_name: str | None  # None: unknown (a role ARN was given, not a session); "": users and root
+    access_key_id: str | None = None  # None: unknown
+    private_dns: str | None = None  # from ec2:DescribeInstances; None: not looked up
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    return [p for p in _PLACEHOLDER.findall(template or "") if p not in PLACEHOLDERS]
+
+
+def render_template(template: str, s: Session) -> tuple[str, list[str]]:
+    """renderTemplate: plain replacements in the authenticator's order. Returns the text and notes
+    on what could not be filled in from the evidence (kept as written). Raises TemplateError."""
+    notes: list[str] = []
+    out = template
+    if "{{EC2PrivateDNSName}}" in out:
+        if s.session_name is not None and not _INSTANCE_SESSION.match(s.session_name):
+            raise TemplateError(f'error rendering username template "{template}": SessionName did not contain an instance id')
+        if s.session_name is None:
+            notes.append("{{EC2PrivateDNSName}} needs a session named after an EC2 instance id; the session is unknown")
+        elif s.private_dns:
+            out = out.replace("{{EC2PrivateDNSName}}", s.private_dns)
+        else:
+            notes.append(f"{{{{EC2PrivateDNSName}}}} is the private DNS name of {s.session_name} (ec2:DescribeInstances), not looked up")
+    out = out.replace("{{AccountID}}", s.account)
+    if s.session_name is not None:
+        out = out.replace("{{SessionName}}", s.session_name.replace("@", "-"))
+        out = out.replace("{{SessionNameRaw}}", s.session_name)
+    elif "{{SessionName}}" in out or "{{SessionNameRaw}}" in out:
+        notes.append("the session name is unknown (give the assumed-role ARN to fill it in)")
+    if "{{AccessKeyID}}" in out:
+        if s.access_key_id:
+            out = out.replace("{{AccessKeyID}}", s.access_key_id)
+        else:
+            notes.append("{{AccessKeyID}} is the caller's access key id, which the evidence does not hold")
+    for literal in unknown_placeholders(template):
+        notes.append(f"{literal} is not a placeholder the authenticator knows: it stays in the name as literal text")
+    return out, notes
+
+
+# --- Reserved username prefixes (§4.8) ---------------------------------------------------------
+
+# What the authenticator's DynamicFile dev config reserves [EKS?]; EKS's own lists are not public.
+RESERVED_PREFIXES = ("aws:", "iam:", "amazon:", "system:", "eks:")
+
+
+def reserved_prefix_error(username: str, prefixes: tuple[str, ...], backend: str = "EKSConfigMap") -> str:
+    """The rendered username only (groups are never checked); '' when it is allowed."""
+    hit = [p for p in prefixes if username.startswith(p)]
+    if not hit:
+        return ""
+    listed = " ".join(prefixes)
+    return f"invalid username '{username}' for mapper {backend}: username must not begin with with the following prefixes: [{listed}]"
+
+
+# --- The alpha SSO matcher (§4.3) --------------------------------------------------------------
+
+def sso_pattern(sso: dict) -> str:
+    """SSOArnLike, bug included: the partition is only filled in when `partition` is empty, so an
+    entry that sets it (even to `aws`) yields `arn::iam::…`, which matches nothing."""
+    f = _fields(sso)
+    partition = "" if f.get("partition") else "aws"
+    return f"arn:{partition}:iam::{f.get('accountid', '')}:role/AWSReservedSSO_{f.get('permissionsetname', '')}_*".lower()
+
+
+def arn_like(arn: str, pattern: str) -> bool:
+    """ArnLike: six colon sections compared one by one as anchored globs (`?` = zero or one char)."""
+    a, p = arn.split(":", 5), pattern.split(":", 5)
+    if len(a) != 6 or len(p) != 6:
+        return False
+    for value, glob in zip(a, p):
+        regex = "".join(".*" if ch == "*" else ".?" if ch == "?" else re.escape(ch) for ch in glob)
+        if not re.fullmatch(regex, value):
+            return False
+    return True
+
+
+# --- Lookup: which row maps a canonical ARN (§4.1, §4.2) -----------------------------------
+
+@dataclass(frozen=True)
+class ConfigMapMatch:
+    mapping: Mapping | None  # the row that answers, None for mapAccounts or no match
+    via: str  # "mapRoles[i]", "mapUsers[i]", "mapAccounts" or ""
+    notes: tuple[str, ...] = ()
+    shadowed: tuple[Mapping, ...] = ()  # rows for the same key that an earlier/later duplicate replaced
+    ambiguous: tuple[Mapping, ...] = ()  # other rows that also match: the authenticator picks at random
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.via)
+
+
+def role_key(m: Mapping) -> str:
+    return sso_pattern(m.sso) if m.sso is not None and not m.arn else m.arn.lower()
+
+
+def effective(auth: AwsAuth) -> tuple[list[Mapping], list[Mapping], dict[str, list[Mapping]]]:
+    """The rows the authenticator keeps: roles keyed by lowercased rolearn (or SSO pattern), users by
+    userarn as written; a later duplicate replaces an earlier one. Also returns the replaced rows per key."""
+    kept_roles: dict[str, Mapping] = {}
+    kept_users: dict[str, Mapping] = {}
+    replaced: dict[str, list[Mapping]] = {}
+    for table, rows, key in ((kept_roles, auth.roles, role_key), (kept_users, auth.users, lambda m: m.arn)):
+        for m in rows:
+            if not m.valid:
+                continue
+            k = key(m)
+            if k in table:
+                replaced.setdefault(f"{m.section}:{k}", []).append(table[k])
+            table[k] = m
+    return list(kept_roles.values()), list(kept_users.values()), replaced
+
+
+def lookup(auth: AwsAuth, canonical: str, account: str, *, sso_gate: bool = False) -> ConfigMapMatch:
+    """Roles first, then users, then mapAccounts: the EKSConfigMap backend's Map and IsAccountAllowed."""
+    roles, users, replaced = effective(auth)
+    notes: list[str] = []
+    for rows, section in ((roles, "mapRoles"), (users, "mapUsers")):
+        hits = []
+        for m in rows:
+            if m.arn and m.arn.casefold() == canonical.casefold():
+                hits.append(m)
+            elif m.sso is not None and not m.arn:
+                if sso_gate and arn_like(canonical.lower(), sso_pattern(m.sso)):
+                    hits.append(m)
+                elif arn_like(canonical.lower(), sso_pattern({**m.sso, "partition": ""})):
+                    why = ("sets `partition`, so its pattern is arn::iam::… (an authenticator bug)" if sso_pattern(m.sso).startswith("arn::")
+                           else "needs the alpha SSORoleMatch feature gate, off by default")
+                    notes.append(f"{m.where} (sso: {_fields(m.sso).get('permissionsetname')}) would match, but {why}; it is ignored")
+        if hits:
+            chosen = hits[0]
+            key = role_key(chosen) if section == "mapRoles" else chosen.arn
+            shadowed = tuple(replaced.get(f"{section}:{key}", ()))
+            if shadowed:
+                notes.append(f"{', '.join(s.where for s in shadowed)} map the same ARN earlier; the later row {chosen.where} replaced them")
+            if len(hits) > 1:
+                notes.append(f"{', '.join(h.where for h in hits)} all match; the authenticator picks one at random (shown: {chosen.where})")
+            notes.append(f"{chosen.where} matches {canonical} (case-insensitive string comparison)")
+            return ConfigMapMatch(chosen, chosen.where, tuple(notes), shadowed, tuple(hits[1:]))
+    if account and account in auth.accounts:
+        notes.append(f"mapAccounts lists {account}: username is the canonical ARN, with no groups")
+        return ConfigMapMatch(None, "mapAccounts", tuple(notes))
+    return ConfigMapMatch(None, "", tuple(notes))

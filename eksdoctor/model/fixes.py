@@ -20,6 +20,19 @@ def q(value: str) -> str:
     return shlex.quote(str(value))
 
 
+def _arg(value: str) -> str:
+    """Quote an argument; a `$(…)` look-up (see full_arn_expr) is kept as one double-quoted word."""
+    value = str(value)
+    return f'"{value}"' if value.startswith("$(") and value.endswith(")") else q(value)
+
+
+def full_arn_expr(kind: str, name: str) -> str:
+    """The shell look-up of a principal's full ARN (path included), for when the bundle lacks it."""
+    if kind == "user":
+        return f"$(aws iam get-user --user-name {q(name)} --query User.Arn --output text)"
+    return f"$(aws iam get-role --role-name {q(name)} --query Role.Arn --output text)"
+
+
 def _region(t: Target) -> str:
     return f" --region {q(t.region)}" if t.region and not t.region.startswith("<") else ""
 
@@ -37,7 +50,7 @@ def update_kubeconfig(t: Target, *, profile: str | None = None, role_arn: str | 
 
 def create_access_entry(t: Target, principal: str, *, entry_type: str | None = None,
                         groups: tuple[str, ...] = (), username: str | None = None) -> str:
-    cmd = f"aws eks create-access-entry{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {q(principal)}"
+    cmd = f"aws eks create-access-entry{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
     if entry_type and entry_type != "STANDARD":
         cmd += f" --type {entry_type}"
     if groups:
@@ -49,15 +62,17 @@ def create_access_entry(t: Target, principal: str, *, entry_type: str | None = N
 
 def associate_access_policy(t: Target, principal: str, policy: str, namespaces: tuple[str, ...] = ()) -> str:
     scope = "type=cluster" if not namespaces else "type=namespace,namespaces=" + ",".join(namespaces)
-    return (f"aws eks associate-access-policy{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {q(principal)}"
+    return (f"aws eks associate-access-policy{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
             f" --policy-arn {q(arns.policy_arn(t.partition, policy))} --access-scope {q(scope)}")
 
 
-def grant_with_access_entry(t: Target, principal: str, policy: str, why: str) -> tuple[FixStep, ...]:
+def grant_with_access_entry(t: Target, principal: str, policy: str, why: str, namespaces: tuple[str, ...] = (),
+                            run_as: str = CLUSTER_ADMIN) -> tuple[FixStep, ...]:
+    where = "cluster-wide" if not namespaces else "in " + ", ".join(namespaces)
     return (
-        FixStep(create_access_entry(t, principal), CLUSTER_ADMIN, why),
-        FixStep(associate_access_policy(t, principal, policy), CLUSTER_ADMIN,
-                f"gives the entry Kubernetes permissions ({policy}, cluster-wide)"),
+        FixStep(create_access_entry(t, principal), run_as, why),
+        FixStep(associate_access_policy(t, principal, policy, namespaces), run_as,
+                f"gives the entry Kubernetes permissions ({policy}, {where})"),
     )
 
 
@@ -75,6 +90,81 @@ def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[Fix
 
 def affected_user(command: str, why: str) -> FixStep:
     return FixStep(command, AFFECTED_USER, why)
+
+
+def _cluster_args(t: Target) -> str:
+    return f"--cluster {q(t.cluster)}" + (f" --region {q(t.region)}" if t.region and not t.region.startswith("<") else "")
+
+
+def eksctl_create_mapping(t: Target, arn: str, username: str, groups: tuple[str, ...]) -> str:
+    cmd = f"eksctl create iamidentitymapping {_cluster_args(t)} --arn {q(arn)} --username {q(username)}"
+    cmd += "".join(f" --group {q(g)}" for g in groups)
+    return cmd + " --no-duplicate-arns"
+
+
+def eksctl_delete_mapping(t: Target, arn: str) -> str:
+    return f"eksctl delete iamidentitymapping {_cluster_args(t)} --arn {q(arn)} --all"
+
+
+def aws_auth_row(section: str, arn: str, username: str, groups: tuple[str, ...]) -> str:
+    key = "rolearn" if section == "mapRoles" else "userarn"
+    lines = [f"- {key}: {arn}", f"  username: {username}", "  groups:"] + [f"  - {g}" for g in groups]
+    return "\n".join(lines)
+
+
+def grant_with_aws_auth(t: Target, arn: str, username: str, groups: tuple[str, ...], why: str,
+                        run_as: str = CLUSTER_ADMIN) -> tuple[FixStep, ...]:
+    """The eksctl line and the equivalent hand edit; `arn` must already be the path-less form."""
+    section = "mapUsers" if arns.principal_type(arn) == "USER" else "mapRoles"
+    return (
+        FixStep(eksctl_create_mapping(t, arn, username, groups), run_as, why),
+        FixStep("kubectl edit -n kube-system configmap/aws-auth", run_as,
+                f"the same without eksctl: add to {section}:\n{aws_auth_row(section, arn, username, groups)}"),
+    )
+
+
+def bind_group(group: str, cluster_role: str = "view", namespace: str | None = None) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in group.lower()).strip("-") or "group"
+    if namespace:
+        return f"kubectl create rolebinding {q(safe + '-' + cluster_role)} -n {q(namespace)} --clusterrole={q(cluster_role)} --group={q(group)}"
+    return f"kubectl create clusterrolebinding {q(safe + '-' + cluster_role)} --clusterrole={q(cluster_role)} --group={q(group)}"
+
+
+def bind_user(user: str, cluster_role: str = "view", namespace: str | None = None) -> str:
+    short = user.rsplit("/", 1)[-1] if user.startswith("arn:") else user
+    safe = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in short.lower()).strip("-")[-40:] or "user"
+    if namespace:
+        return f"kubectl create rolebinding {q(safe + '-' + cluster_role)} -n {q(namespace)} --clusterrole={q(cluster_role)} --user={q(user)}"
+    return f"kubectl create clusterrolebinding {q(safe + '-' + cluster_role)} --clusterrole={q(cluster_role)} --user={q(user)}"
+
+
+def switch_mode(t: Target, mode: str = "API_AND_CONFIG_MAP") -> tuple[FixStep, ...]:
+    return (
+        FixStep(f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --access-config authenticationMode={mode}",
+                IAM_ADMIN, "enables access entries; one-way: the cluster cannot go back to CONFIG_MAP"),
+        FixStep(f"aws eks wait cluster-active{_region(t)} --name {q(t.cluster)}", IAM_ADMIN, "waits for the update to finish"),
+    )
+
+
+def admin_read_steps(t: Target, caller_arn: str) -> tuple[FixStep, ...]:
+    """What an admin runs when the affected user cannot read entries or aws-auth themselves."""
+    return (
+        FixStep(f"aws eks list-access-entries{_region(t)} --cluster-name {q(t.cluster)}", CLUSTER_ADMIN,
+                "the affected user cannot read the cluster's access entries; an admin can"),
+        FixStep("kubectl get configmap aws-auth -n kube-system -o yaml", CLUSTER_ADMIN,
+                "the affected user cannot read aws-auth; an admin can"),
+        FixStep(f"eksdoctor diagnose --cluster {q(t.cluster)}{_region(t)} --save-bundle cluster.json.gz && "
+                f"eksdoctor explain --bundle cluster.json.gz --arn {q(caller_arn)}", CLUSTER_ADMIN,
+                "or let eksdoctor read everything as the admin and say exactly what this principal becomes"),
+    )
+
+
+AUTHENTICATOR_LOGGING = '{"clusterLogging":[{"types":["authenticator"],"enabled":true}]}'
+
+
+def enable_authenticator_logging(t: Target) -> str:
+    """Turns on only the authenticator log type; the other types keep their current state."""
+    return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --logging {q(AUTHENTICATOR_LOGGING)}"
 
 
 # --- client side: kubeconfig, exec plugin, local credentials (issue 4) ------------------------

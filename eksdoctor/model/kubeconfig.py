@@ -179,3 +179,9 @@ def contexts_for(merged: dict, cluster: str, endpoint: str | None = None, region
                 named.name == cluster and (not region or not named.region or named.region == region)):
             found.append(entry["name"])
     return found
+
+
+def selected_user(bundle: Bundle) -> dict:
+    """The selected context's user entry ({} when there is none)."""
+    sel = selected(bundle)
+    return (sel.user or {}) if sel else {}

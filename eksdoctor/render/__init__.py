@@ -1,14 +1,22 @@
 """Renderers only format a Diagnosis; they decide nothing."""
 from __future__ import annotations
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "sarif", "junit")
 
 
-def render(diagnosis, fmt: str, *, verbose: bool = False) -> str:
+def render(diagnosis, fmt: str, *, verbose: bool = False, rules=(), artifact: str = "", gate=()) -> str:
+    """`rules`: catalog rows of the checks that ran (SARIF); `artifact`: the file results point at
+    (SARIF); `gate`: ids of findings that trip the exit-code gate (JUnit)."""
     if fmt == "json":
         from .json import render_json
         return render_json(diagnosis)
     if fmt == "markdown":
         from .markdown import render_markdown
         return render_markdown(diagnosis)
+    if fmt == "sarif":
+        from .sarif import render_sarif
+        return render_sarif(diagnosis, rules=rules, artifact=artifact)
+    if fmt == "junit":
+        from .junit import render_junit
+        return render_junit(diagnosis, gate=gate)
     raise ValueError(f"unknown output format {fmt!r}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..check import STAGES
 from ..findings import Status
-from .text import chain, fence, target_line
+from .text import chain, fence, missing_evidence, target_line
 
 _ICON = {Status.FAIL: "❌ fail", Status.ERROR: "⚠️ error", Status.WARN: "⚠️ warn", Status.PASS: "✅ pass", Status.SKIPPED: "⏭ skipped"}
 
@@ -29,6 +29,7 @@ def render_markdown(diagnosis) -> str:
             if f.detail:
                 out += [f.detail, ""]
             out += _fix(f)
+    out += missing_section(diagnosis.findings)
     rest = [f for f in diagnosis.findings if f.status in (Status.PASS, Status.SKIPPED)]
     if rest:
         out += ["## Passed and skipped", "", "| check | status | detail |", "|---|---|---|"]
@@ -45,4 +46,15 @@ def _fix(f) -> list[str]:
     out = ["**Fix:**", ""]
     for n, step in enumerate(f.fix, 1):
         out += [f"{n}. as **{step.run_as}** — {step.why}", "", *fence(step.command, indent="   "), ""]
+    return out
+
+
+def missing_section(findings) -> list[str]:
+    rows = missing_evidence(findings)
+    if not rows:
+        return []
+    out = ["## Missing evidence", "", "Not in the bundle; collect it, add it, and analyse again:", ""]
+    for need, command, ids in rows:
+        out += [f"- `{need}` — needed by {', '.join(f'`{i}`' for i in ids)}", "",
+                *fence(command or "# no single command: see docs/bundle-v1.md", indent="  "), ""]
     return out

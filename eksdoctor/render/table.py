@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..findings import Status
-from .text import chain, target_line
+from .text import chain, missing_evidence, target_line
 
 _STYLE = {Status.FAIL: "bold red", Status.ERROR: "bold magenta", Status.WARN: "yellow", Status.PASS: "green", Status.SKIPPED: "dim"}
 _MARK = {Status.FAIL: "✗ fail", Status.ERROR: "! error", Status.WARN: "▲ warn", Status.PASS: "✓ pass", Status.SKIPPED: "- skipped"}
@@ -29,6 +29,7 @@ def render_table(diagnosis, console: Console, *, verbose: bool = False) -> None:
     others = [f for f in diagnosis.findings if f is not root and f.status in (Status.FAIL, Status.ERROR, Status.WARN)]
     for f in others:
         _finding(console, f)
+    _missing(console, diagnosis.findings)
     rest = [f for f in diagnosis.findings if f.status in (Status.PASS, Status.SKIPPED)]
     if rest and verbose:
         table = Table(title="Passed and skipped", show_lines=False, expand=False)
@@ -45,8 +46,9 @@ def render_table(diagnosis, console: Console, *, verbose: bool = False) -> None:
 
 def _finding(console: Console, f, heading: str = "") -> None:
     label = f"{heading}: " if heading else ""
+    grade = f"{f.severity.value}, {f.confidence}" if f.confidence else f.severity.value
     console.print(f"[{_STYLE[f.status]}]{label}{_MARK[f.status]}[/] [bold]{escape(f.id)}[/bold] "
-                  f"[dim]({f.severity.value})[/dim] {escape(f.title)}")
+                  f"[dim]({grade})[/dim] {escape(f.title)}")
     for line in (f.detail or "").splitlines():
         console.print(f"    {escape(line)}", soft_wrap=True)
     for n, step in enumerate(f.fix, 1):
@@ -54,4 +56,15 @@ def _finding(console: Console, f, heading: str = "") -> None:
         console.print(f"    {escape(step.command)}", soft_wrap=True, highlight=False, style="bold")
     if f.docs:
         console.print(f"    [dim]docs: {escape(f.docs)}[/dim]")
+    console.print()
+
+
+def _missing(console: Console, findings) -> None:
+    rows = missing_evidence(findings)
+    if not rows:
+        return
+    console.print("[bold]Missing evidence[/bold] (collect it, add it to the bundle, analyse again)")
+    for need, command, ids in rows:
+        console.print(f"  {escape(need)} [dim]— needed by {escape(', '.join(ids))}[/dim]", soft_wrap=True)
+        console.print(f"    {escape(command or 'no single command: see docs/bundle-v1.md')}", soft_wrap=True, highlight=False, style="bold")
     console.print()

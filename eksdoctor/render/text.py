@@ -33,3 +33,17 @@ def fence(text: str, indent: str = "") -> list[str]:
     while ticks in text:
         ticks += "`"
     return [f"{indent}{ticks}sh", *(f"{indent}{line}" for line in text.splitlines()), f"{indent}{ticks}"]
+
+
+def missing_evidence(findings) -> list[tuple[str, str, list[str]]]:
+    """(need, command that collects it, checks waiting for it), one row per command, in rank order."""
+    rows: dict[str, tuple[str, str, list[str]]] = {}
+    for f in findings:
+        for key, command in f.facts:
+            if not key.startswith("missing:"):
+                continue
+            need = key.removeprefix("missing:")
+            row = rows.setdefault(command or need, (need, command, []))
+            if f.id not in row[2]:
+                row[2].append(f.id)
+    return list(rows.values())

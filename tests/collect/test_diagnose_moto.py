@@ -71,3 +71,33 @@ def test_diagnose_unknown_cluster_looks_in_other_regions(world, tmp_path):
     assert bundle["aws"]["eks:DescribeCluster"][0]["error"]["code"] == "ResourceNotFoundException"
     regions = {c.get("region") for c in bundle["aws"]["eks:ListClusters"]}
     assert "eu-west-1" in regions and "us-east-1" not in regions
+
+
+def test_collection_calls_only_read_operations_and_the_policy_grants_exactly_them(world, tmp_path):
+    from eksdoctor.collect.aws import READ_OPERATIONS
+    from conftest import ROOT
+    policy = json.loads((ROOT / "docs" / "iam-policy.json").read_text())
+    assert sorted(policy["Statement"][0]["Action"]) == sorted(READ_OPERATIONS)
+    saved = tmp_path / "bundle.json"
+    run_cli("diagnose", "--save-bundle", str(saved), "-o", "json", env=world)
+    collection = json.loads(saved.read_text())["collection"]
+    assert {"sts:GetCallerIdentity", "eks:DescribeCluster", "eks:ListAccessEntries"} <= set(collection["operations"])
+    assert set(collection["operations"]) <= READ_OPERATIONS
+
+
+def test_a_write_is_refused_before_it_is_sent(world, moto):
+    import boto3
+    from eksdoctor.collect import Options, aws
+    from eksdoctor.collect.context import Context
+    ctx = Context(Options(cluster="prod", region="us-east-1"), environ={})
+    session = boto3.Session(aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x", region_name="us-east-1")
+    creds = aws.Credentials("exec", session)
+    import os
+    os.environ["AWS_ENDPOINT_URL"] = moto
+    try:
+        assert aws.call(ctx, creds, "eks", "DeleteCluster", {"name": "prod"}) is None
+        check = aws.call(ctx, creds, "eks", "DescribeCluster", {"name": "prod"})
+    finally:
+        del os.environ["AWS_ENDPOINT_URL"]
+    assert ctx.data["aws"]["eks:DeleteCluster"][0]["error"]["code"] == "ReadOnlyViolation"
+    assert check["cluster"]["name"] == "prod"

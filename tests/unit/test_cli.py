@@ -140,3 +140,8 @@ def test_checks_catalog_lists_and_shows():
     shown = run_cli("checks", "show", "sso_role_in_aws_auth")
     assert shown.code == 0 and "aws-reserved/sso.amazonaws.com" in shown.out
     assert "no check with id" in _one_line_error(run_cli("checks", "show", "nope"))
+
+
+def test_bad_can_question_exits_2_before_collecting():
+    line = _one_line_error(run_cli("diagnose", "--can", "fly pods"))
+    assert "is not a Kubernetes verb" in line

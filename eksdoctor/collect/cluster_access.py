@@ -1,0 +1,231 @@
+"""Collectors for who the cluster lets in: access entries and policies, node and Fargate roles,
+IAM principals, the creator (CloudTrail), RBAC and the Self*Reviews, console permissions.
+
+Reads only. Each call's failure is kept as evidence (an AccessDenied says who must look instead).
+A read the caller is refused is repeated with --admin-profile when one was given (`as: admin`).
+"""
+from __future__ import annotations
+
+import json
+
+from ..model import arn as arns
+from . import aws
+from .cloud import reader_credentials
+from .cluster_api import kube_client
+from .kube import kube_record
+
+MAX_PRINCIPALS = 60
+DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException"}
+RBAC_LISTS = {
+    "clusterrolebindings": "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    "rolebindings": "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+    "clusterroles": "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+    "roles": "/apis/rbac.authorization.k8s.io/v1/roles",
+}
+DEFAULT_QUESTION = {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}
+
+
+def read(ctx, service: str, operation: str, request: dict | None = None):
+    """Call as the reader; if refused and an admin profile was given, call again as admin."""
+    response = aws.call(ctx, reader_credentials(ctx), service, operation, request)
+    if response is None and ctx.options.admin_profile:
+        last = (ctx.data["aws"].get(f"{service}:{operation}") or [{}])[-1]
+        if (last.get("error") or {}).get("code") in DENIED:
+            response = aws.call(ctx, admin_credentials(ctx), service, operation, request)
+    return response
+
+
+def admin_credentials(ctx) -> aws.Credentials:
+    with ctx.once("admin_creds") as first:
+        if first:
+            ctx.set_fact("admin_creds", aws.make_session("admin", profile=ctx.options.admin_profile,
+                                                         region=ctx.data["target"].get("region")))
+    return ctx.fact("admin_creds")
+
+
+def _cluster(ctx) -> str | None:
+    return ctx.data["target"].get("cluster")
+
+
+def collect_access_entries(ctx) -> None:
+    name = _cluster(ctx)
+    if not name:
+        return
+    listed = read(ctx, "eks", "ListAccessEntries", {"clusterName": name})
+    read(ctx, "eks", "ListAccessPolicies", {})
+    ctx.set_fact("access_entry_arns", (listed or {}).get("accessEntries") or [])
+
+
+def _caller(ctx) -> tuple[str | None, str | None]:
+    """The exec identity's STS ARN and canonical ARN, from what identity_exec recorded."""
+    for record in ctx.data["aws"].get("sts:GetCallerIdentity") or []:
+        if record.get("as") == "exec" and isinstance(record.get("response"), dict):
+            raw = record["response"].get("Arn")
+            try:
+                return raw, arns.canonicalize(raw)
+            except arns.ArnError:
+                return raw, None
+    return None, None
+
+
+def principals_that_matter(ctx) -> list[str]:
+    """Entries to describe: the caller's (matched by path-less ARN), or all of them with --all."""
+    entries = ctx.fact("access_entry_arns") or []
+    if ctx.options.all_entries:
+        return entries[:MAX_PRINCIPALS * 10]
+    _, canonical = _caller(ctx)
+    if not canonical:
+        return []
+    mine = [e for e in entries if arns.same_principal(arns.strip_path(e), arns.strip_path(canonical))]
+    return mine or [canonical]
+
+
+def collect_access_entry_details(ctx) -> None:
+    name = _cluster(ctx)
+    if not name:
+        return
+    for principal in principals_that_matter(ctx):
+        request = {"clusterName": name, "principalArn": principal}
+        read(ctx, "eks", "DescribeAccessEntry", request)
+        read(ctx, "eks", "ListAssociatedAccessPolicies", request)
+
+
+def collect_nodegroups(ctx) -> None:
+    name = _cluster(ctx)
+    if not name:
+        return
+    groups = read(ctx, "eks", "ListNodegroups", {"clusterName": name}) or {}
+    for group in (groups.get("nodegroups") or [])[:MAX_PRINCIPALS]:
+        read(ctx, "eks", "DescribeNodegroup", {"clusterName": name, "nodegroupName": group})
+    profiles = read(ctx, "eks", "ListFargateProfiles", {"clusterName": name}) or {}
+    for profile in (profiles.get("fargateProfileNames") or [])[:MAX_PRINCIPALS]:
+        read(ctx, "eks", "DescribeFargateProfile", {"clusterName": name, "fargateProfileName": profile})
+
+
+def collect_creator(ctx) -> None:
+    """cloudtrail:LookupEvents for CreateCluster in the cluster's region, pages until this cluster's event."""
+    name = _cluster(ctx)
+    creds = reader_credentials(ctx)
+    if not name or creds.session is None:
+        return
+    request = {"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "CreateCluster"}]}
+    entry: dict = {"as": creds.label, "request": request}
+    from botocore.exceptions import BotoCoreError, ClientError
+    events: list = []
+    try:
+        client = creds.client("cloudtrail", ctx.data["target"].get("region"))
+        token = None
+        for _ in range(20):  # at most 20 pages (1,000 events) of CreateCluster calls
+            page = client.lookup_events(**request, **({"NextToken": token} if token else {}))
+            events += page.get("Events") or []
+            token = page.get("NextToken")
+            if not token or any(_names_cluster(e, name) for e in events):
+                break
+        entry["response"] = aws.to_cli_json({"Events": events, **({"NextToken": token} if token else {})})
+    except (BotoCoreError, ClientError) as exc:
+        entry["error"] = aws.error_record(exc)
+    ctx.record("aws", "cloudtrail:LookupEvents", entry)
+
+
+def _names_cluster(event: dict, name: str) -> bool:
+    try:
+        detail = json.loads(event.get("CloudTrailEvent") or "{}")
+    except ValueError:
+        return False
+    params = detail.get("requestParameters") or {}
+    return params.get("name") == name
+
+
+def _iam_names(ctx) -> tuple[set[str], set[str]]:
+    """Role and user names (same account as the cluster) worth a GetRole/GetUser."""
+    account = ctx.data["target"].get("account")
+    candidates: list[str] = []
+    raw, canonical = _caller(ctx)
+    candidates += [a for a in (canonical,) if a]
+    candidates += ctx.fact("access_entry_arns") or []
+    for record in ctx.data["aws"].get("eks:DescribeNodegroup") or []:
+        candidates.append(((record.get("response") or {}).get("nodegroup") or {}).get("nodeRole") or "")
+    for record in ctx.data["aws"].get("eks:DescribeFargateProfile") or []:
+        candidates.append(((record.get("response") or {}).get("fargateProfile") or {}).get("podExecutionRoleArn") or "")
+    candidates += _aws_auth_arns(ctx)
+    candidates += _creator_arns(ctx)
+    roles, users = set(), set()
+    for text in candidates:
+        parsed = arns.try_parse(text or "")
+        if parsed is None or parsed.service != "iam" or (account and parsed.account != account):
+            continue
+        if parsed.resource_type == "role":
+            roles.add(parsed.name)
+        elif parsed.resource_type == "user":
+            users.add(parsed.name)
+    return roles, users
+
+
+def _aws_auth_arns(ctx) -> list[str]:
+    from ..model.awsauth import configmap_data, parse_data
+    for record in ctx.data["kubernetes"].get("configmaps/kube-system/aws-auth") or []:
+        if isinstance(record.get("response"), dict):
+            return [m.arn for m in parse_data(configmap_data(record["response"])).mappings if m.arn]
+    return []
+
+
+def _creator_arns(ctx) -> list[str]:
+    found = []
+    for record in ctx.data["aws"].get("cloudtrail:LookupEvents") or []:
+        for event in (record.get("response") or {}).get("Events") or []:
+            try:
+                identity = json.loads(event.get("CloudTrailEvent") or "{}").get("userIdentity") or {}
+            except ValueError:
+                continue
+            issuer = ((identity.get("sessionContext") or {}).get("sessionIssuer") or {}).get("arn")
+            found += [a for a in (issuer, identity.get("arn")) if a]
+    return found
+
+
+def collect_iam_principals(ctx) -> None:
+    roles, users = _iam_names(ctx)
+    for name in sorted(roles)[:MAX_PRINCIPALS]:
+        read(ctx, "iam", "GetRole", {"RoleName": name})
+    for name in sorted(users)[:MAX_PRINCIPALS]:
+        read(ctx, "iam", "GetUser", {"UserName": name})
+
+
+def collect_console_permissions(ctx) -> None:
+    """iam:SimulatePrincipalPolicy for what the console needs, for the caller's full IAM ARN."""
+    raw, canonical = _caller(ctx)
+    cluster_arn = None
+    for record in ctx.data["aws"].get("eks:DescribeCluster") or []:
+        cluster_arn = ((record.get("response") or {}).get("cluster") or {}).get("arn") or cluster_arn
+    if not canonical or not cluster_arn or arns.principal_type(canonical) not in ("ROLE", "USER"):
+        return
+    full = _full_arn(ctx, canonical)
+    read(ctx, "iam", "SimulatePrincipalPolicy", {
+        "PolicySourceArn": full, "ActionNames": ["eks:AccessKubernetesApi", "eks:DescribeCluster"],
+        "ResourceArns": [cluster_arn]})
+
+
+def _full_arn(ctx, canonical: str) -> str:
+    """The caller's IAM ARN with its path, from iam:GetRole/GetUser when it was read."""
+    name = arns.try_parse(canonical).name
+    for key, field in (("iam:GetRole", "Role"), ("iam:GetUser", "User")):
+        for record in ctx.data["aws"].get(key) or []:
+            found = (record.get("response") or {}).get(field) or {}
+            if found.get("Arn") and arns.try_parse(found["Arn"]).name == name:
+                return found["Arn"]
+    return canonical
+
+
+def collect_rbac(ctx) -> None:
+    """RBAC lists and the Self*Reviews, when the API server lets the caller in."""
+    client = kube_client(ctx)
+    if client is None or ctx.fact("probe_status") in (None, 401):
+        return
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    result = client.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review)
+    ctx.record("kubernetes", "selfsubjectreviews", kube_record(result, review, "exec"))
+    for spec in ctx.options.questions or (DEFAULT_QUESTION,):
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
+        result = client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
+        ctx.record("kubernetes", "selfsubjectaccessreviews", kube_record(result, spec, "exec"))
+    for key, path in RBAC_LISTS.items():
+        ctx.record("kubernetes", key, kube_record(client.request("GET", path), {"path": path}, "exec"))

@@ -1,0 +1,101 @@
+"""Server-side collectors with botocore's Stubber (validates every response against the real EKS and
+CloudTrail models) where moto has no API: access entries, associated policies, CloudTrail LookupEvents."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from eksdoctor.collect import Options
+from eksdoctor.collect import aws as awscollect
+from eksdoctor.collect.cluster_access import collect_access_entries, collect_access_entry_details, collect_creator
+from eksdoctor.collect.context import Context
+from eksdoctor.model.question import QuestionError, parse_question
+
+ROLE = "arn:aws:iam::111122223333:role/teams/dev/deployer"
+
+
+def stubbed_context(service: str, options: Options | None = None):
+    options = options or Options(cluster="prod", region="us-east-1")
+    ctx = Context(options, environ={})
+    session = boto3.Session(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="x", region_name="us-east-1")
+    creds = awscollect.Credentials("exec", session)
+    client = session.client(service, region_name="us-east-1")
+    creds._clients[(service, "us-east-1")] = client
+    ctx.set_fact("exec_creds", creds)
+    ctx.set_fact("exec_section", {"command": "aws"})
+    return ctx, Stubber(client)
+
+
+def test_caller_entry_is_found_by_its_pathless_name_and_described():
+    ctx, stub = stubbed_context("eks")
+    stub.add_response("list_access_entries", {"accessEntries": [ROLE, "arn:aws:iam::111122223333:role/other"]},
+                      {"clusterName": "prod"})
+    stub.add_response("list_access_policies", {"accessPolicies": [
+        {"name": "AmazonEKSViewPolicy", "arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}]}, {})
+    created = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    stub.add_response("describe_access_entry", {"accessEntry": {
+        "clusterName": "prod", "principalArn": ROLE, "kubernetesGroups": [], "accessEntryArn": "arn:aws:eks:us-east-1:111122223333:access-entry/prod/role/111122223333/deployer/x",
+        "createdAt": created, "modifiedAt": created, "tags": {}, "username": "arn:aws:sts::111122223333:assumed-role/deployer/{{SessionName}}",
+        "type": "STANDARD"}}, {"clusterName": "prod", "principalArn": ROLE})
+    stub.add_response("list_associated_access_policies", {"clusterName": "prod", "principalArn": ROLE,
+                                                          "associatedAccessPolicies": []},
+                      {"clusterName": "prod", "principalArn": ROLE})
+    ctx.record("aws", "sts:GetCallerIdentity", {"as": "exec", "request": {}, "response": {
+        "Arn": "arn:aws:sts::111122223333:assumed-role/deployer/alice", "Account": "111122223333", "UserId": "AROA:alice"}})
+    with stub:
+        collect_access_entries(ctx)
+        collect_access_entry_details(ctx)
+    stub.assert_no_pending_responses()
+    described = ctx.data["aws"]["eks:DescribeAccessEntry"][0]
+    assert described["request"] == {"clusterName": "prod", "principalArn": ROLE}
+    assert described["response"]["accessEntry"]["createdAt"] == "2026-01-02T00:00:00+00:00"
+    assert ctx.data["aws"]["eks:ListAssociatedAccessPolicies"][0]["response"]["associatedAccessPolicies"] == []
+
+
+def test_access_denied_is_recorded_as_evidence():
+    ctx, stub = stubbed_context("eks")
+    stub.add_client_error("list_access_entries", "AccessDeniedException", "User: x is not authorized", 403)
+    stub.add_response("list_access_policies", {"accessPolicies": []}, {})
+    with stub:
+        collect_access_entries(ctx)
+    error = ctx.data["aws"]["eks:ListAccessEntries"][0]["error"]
+    assert error == {"code": "AccessDeniedException", "message": "User: x is not authorized", "http_status": 403}
+
+
+def test_creator_lookup_pages_until_the_clusters_event():
+    ctx, stub = stubbed_context("cloudtrail")
+    other = {"EventName": "CreateCluster", "CloudTrailEvent": json.dumps({"requestParameters": {"name": "staging"}})}
+    mine = {"EventName": "CreateCluster", "CloudTrailEvent": json.dumps({
+        "requestParameters": {"name": "prod"},
+        "userIdentity": {"arn": "arn:aws:sts::111122223333:assumed-role/Admin/bob",
+                         "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::111122223333:role/ops/Admin"}}}})}
+    lookup = {"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "CreateCluster"}]}
+    stub.add_response("lookup_events", {"Events": [other], "NextToken": "t1"}, lookup)
+    stub.add_response("lookup_events", {"Events": [mine], "NextToken": "t2"}, {**lookup, "NextToken": "t1"})
+    with stub:
+        collect_creator(ctx)
+    stub.assert_no_pending_responses()
+    record = ctx.data["aws"]["cloudtrail:LookupEvents"][0]
+    assert len(record["response"]["Events"]) == 2 and record["response"]["NextToken"] == "t2"
+
+
+@pytest.mark.parametrize("text, spec", [
+    ("list pods", {"verb": "list", "resource": "pods", "group": "", "namespace": "default"}),
+    ("create deployments -n prod", {"verb": "create", "resource": "deployments", "group": "apps", "namespace": "prod"}),
+    ("get pods/log --namespace=ops", {"verb": "get", "resource": "pods", "group": "", "subresource": "log", "namespace": "ops"}),
+    ("list nodes", {"verb": "list", "resource": "nodes", "group": ""}),
+    ("get servicemonitors.monitoring.coreos.com -A", {"verb": "get", "resource": "servicemonitors", "group": "monitoring.coreos.com"}),
+])
+def test_questions_become_access_review_specs(text, spec):
+    assert parse_question(text) == {"resourceAttributes": spec}
+
+
+def test_bad_question_is_a_clear_error():
+    with pytest.raises(QuestionError, match="is not a Kubernetes verb"):
+        parse_question("fly pods")
+    with pytest.raises(QuestionError, match="expected"):
+        parse_question("create")

@@ -1,0 +1,212 @@
+"""End to end: each scenario's world, the real kubectl's real output, and the fix applied in the lab
+with the real AWS CLI / kubectl, after which kubectl works."""
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+
+from .scenario import DEV_ARN, SSO_ARN
+from .state import ACCOUNT
+from .world import run_eksdoctor, run_kubectl, run_shell
+
+pytestmark = pytest.mark.lab
+
+# kubectl 1.35 fails in discovery first when nothing is cached, and prints the client-side wording;
+# with a warm discovery cache the server's Status message ("Unauthorized") reaches the user.
+UNAUTHORIZED_COLD = "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
+UNAUTHORIZED_WARM = "error: You must be logged in to the server (Unauthorized)"
+NO_PODS = "No resources found in default namespace."
+
+
+def last_line(run) -> str:
+    return run.err.strip().splitlines()[-1]
+
+
+def assert_kubectl_works(world) -> None:
+    run = run_kubectl(world, "get", "pods")
+    assert (run.code, run.err.strip()) == (0, NO_PODS)
+
+
+def assert_unauthorized(world) -> None:
+    run = run_kubectl(world, "get", "pods")
+    assert run.code == 1
+    assert last_line(run) == UNAUTHORIZED_COLD
+
+
+def denied(world) -> list[str]:
+    return [line for line in world.cluster.authenticator_log if 'msg="access denied"' in line]
+
+
+def whoami(world) -> dict:
+    run = run_kubectl(world, "auth", "whoami", "-o", "json")
+    assert run.code == 0, run.err
+    return run.json()["status"]["userInfo"]
+
+
+def diagnose(world) -> tuple[object, dict, dict]:
+    """`eksdoctor diagnose` in the world as the user would run it: (run, diagnosis, saved bundle)."""
+    bundle = world.tmp / "bundle.json"
+    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin",
+                        "--save-bundle", str(bundle))
+    assert run.code in (0, 1, 3), run.err
+    return run, run.json(), json.loads(bundle.read_text())
+
+
+def assert_eksdoctor_sees_the_401(world) -> dict:
+    """What kubectl got is what eksdoctor's probe got, and it does not call the cluster healthy."""
+    run, diagnosis, bundle = diagnose(world)
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 401
+    assert diagnosis["summary"]["verdict"] != "healthy" and run.code != 0
+    return diagnosis
+
+
+def apply_fix(world, finding: dict, steps: int) -> None:
+    """Run the first `steps` fix commands exactly as eksdoctor printed them, each as whoever it names."""
+    for step in finding["fix"][:steps]:
+        run = run_shell(world, step["command"], admin=step["run_as"] != "affected user")
+        assert run.code == 0, (step["command"], run.err)
+
+
+def rewrite_aws_auth(world, old: str, new: str):
+    """Edit aws-auth as a cluster admin: save, sed, replace (fails on a concurrent edit)."""
+    for command in ("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml",
+                    f"sed -i {shlex.quote(f's|{old}|{new}|')} aws-auth.yaml",
+                    "kubectl replace -f aws-auth.yaml"):
+        run = run_shell(world, command, admin=True)
+        assert run.code == 0, (command, run.err)
+    return run
+
+
+def test_healthy_user(lab):
+    world = lab("healthy")
+    assert_kubectl_works(world)
+    me = whoami(world)
+    assert me["username"] == "dev:alice"
+    assert me["groups"] == ["devs", "system:authenticated"]
+    assert me["extra"]["canonicalArn"] == [DEV_ARN]
+    assert denied(world) == []
+
+    run, diagnosis, bundle = diagnose(world)
+    assert bundle["local"]["kubeconfig"]["current_context"] == "prod"      # update-kubeconfig --alias prod
+    assert run.code == 0 and diagnosis["summary"]["verdict"] == "healthy"
+    assert [f["id"] for f in diagnosis["findings"] if f["status"] == "fail"] == []
+    assert bundle["kubernetes"]["probe"][0]["response"]["status"] == 200
+
+
+def test_unmapped_role_then_eksdoctors_access_entry_fix(lab):
+    world = lab("unmapped_role")
+    assert_unauthorized(world)
+    assert f'arn={DEV_ARN}' in denied(world)[-1] and 'error="identity is not mapped"' in denied(world)[-1]
+
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("principal_not_mapped", "fail")
+    apply_fix(world, first, steps=2)     # create-access-entry, associate-access-policy (then read-only follow-ups)
+    assert_kubectl_works(world)
+    # the entry's default username; `--role-arn` in get-token uses the session name EKSGetTokenAuth
+    assert whoami(world)["username"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/EKSGetTokenAuth"
+
+
+def test_sso_role_mapped_with_its_path_then_rewritten(lab):
+    world = lab("sso_role_path")
+    assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
+    assert 'error="identity is not mapped"' in denied(world)[-1]
+    assert f"arn=arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef " in denied(world)[-1]
+
+    path_less = f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef"
+    rewrite_aws_auth(world, SSO_ARN, path_less)
+    assert_kubectl_works(world)
+    # the saved copy is now stale: replacing it again is refused instead of overwriting
+    again = run_shell(world, "kubectl replace -f aws-auth.yaml", admin=True)
+    assert again.code == 1
+    assert again.err.strip() == ('Error from server (Conflict): error when replacing "aws-auth.yaml": Operation cannot '
+                                 'be fulfilled on configmaps "aws-auth": the object has been modified; please apply '
+                                 'your changes to the latest version and try again')
+
+
+def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
+    world = lab("assumed_role_rolearn")
+    assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
+    assert 'error="identity is not mapped"' in denied(world)[-1]
+    rewrite_aws_auth(world, f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/alice", DEV_ARN)
+    assert_kubectl_works(world)
+
+
+def test_yaml_error_in_map_roles_drops_every_role(lab):
+    world = lab("aws_auth_yaml_error")
+    assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
+    assert 'error="identity is not mapped"' in denied(world)[-1]
+    # the admin (the creator) still gets in and sees the broken text
+    cm = run_kubectl(world, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "json", admin=True)
+    assert "  username: dev\n   groups:" in json.loads(cm.out)["data"]["mapRoles"]
+
+    rewrite_aws_auth(world, "^       groups:", "      groups:")
+    assert_kubectl_works(world)
+
+
+def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
+    world = lab("access_entry_no_policy")
+    run = run_kubectl(world, "get", "pods")
+    assert run.code == 1
+    assert run.err.strip() == (f'Error from server (Forbidden): pods is forbidden: User "arn:aws:sts::{ACCOUNT}:'
+                               f'assumed-role/dev/alice" cannot list resource "pods" in API group "" in the namespace '
+                               f'"default"')
+    can_i = run_kubectl(world, "auth", "can-i", "list", "pods")
+    assert (can_i.code, can_i.out.strip()) == (1, "no")
+
+    run, diagnosis, _ = diagnose(world)
+    first = diagnosis["findings"][0]
+    assert (run.code, first["id"], first["status"]) == (1, "access_entry_no_permissions", "fail")
+    apply_fix(world, first, steps=1)     # associate-access-policy
+    assert_kubectl_works(world)
+
+
+def test_wrong_cluster_name_in_exec_args(lab):
+    world = lab("wrong_cluster_name")
+    assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
+    line = denied(world)[-1]
+    assert "sts getCallerIdentity failed: error from AWS (expected 200, got 403) on us-east-1 endpoint." in line
+    assert "SignatureDoesNotMatch" in line
+    # the authenticator log type is enabled here, so the same line is in CloudWatch Logs
+    logs = run_shell(world, "aws logs filter-log-events --log-group-name /aws/eks/prod/cluster "
+                            "--log-stream-name-prefix authenticator --filter-pattern '\"access denied\"'", admin=True)
+    assert logs.code == 0, logs.err
+    assert line in [e["message"] for e in json.loads(logs.out)["events"]]
+
+    run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
+    assert run.code == 0, run.err
+    assert_kubectl_works(world)
+
+
+def test_v1alpha1_kubeconfig(lab):
+    world = lab("exec_v1alpha1")
+    run = run_kubectl(world, "get", "pods")
+    assert run.code == 1
+    assert run.err.strip() == 'error: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"'
+    assert world.cluster.authenticator_log == []      # kubectl never reached the server
+
+    run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
+    assert run.code == 0, run.err
+    assert_kubectl_works(world)
+
+
+def test_expired_static_token(lab):
+    world = lab("expired_token")
+    assert_unauthorized(world)
+    assert_eksdoctor_sees_the_401(world)
+    assert "input token was not properly formatted: X-Amz-Date parameter is expired (15 minute expiration)" \
+        in denied(world)[-1]
+    # once discovery is cached (here by the admin's kubectl), the server's own Status message shows
+    assert run_kubectl(world, "get", "pods", admin=True).code == 0
+    warm = run_kubectl(world, "get", "pods")
+    assert (warm.code, last_line(warm)) == (1, UNAUTHORIZED_WARM)
+
+    run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod")
+    assert run.code == 0, run.err
+    assert_kubectl_works(world)
+    assert whoami(world)["username"] == "alice"
