@@ -51,7 +51,7 @@ CHECK = Check(
     title="The kubeconfig's role cannot be assumed",
     severity="high",
     stage="credentials",
-    depends_on=("sso_session_expired", "expired_or_invalid_static_creds"),
+    depends_on=("sso_session_expired", "expired_or_invalid_static_creds", "partition_arn_format"),
     docs="docs/checks/role_arn_not_assumable.md",
     summary=("With --role-arn (aws eks get-token) or -r (aws-iam-authenticator) the plugin first calls "
              "sts:AssumeRole. A trust policy that does not name the caller, a missing sts:AssumeRole "
