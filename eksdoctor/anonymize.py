@@ -145,7 +145,7 @@ def _register(p: Pseudonyms, data) -> None:
         elif isinstance(value, str):
             for match in _ARN.finditer(value):
                 anonymize_arn(p, match.group(0).rstrip("."))
-            if key in ("cluster", "clusterName") and not value.startswith("arn:"):
+            if key in ("cluster", "clusterName", "x-k8s-aws-id") and not value.startswith("arn:"):
                 p.name(value, "cluster")
             for url in _URL.finditer(value):
                 host = _host(url.group(0))
@@ -158,7 +158,28 @@ def _register(p: Pseudonyms, data) -> None:
         cluster = (record.get("response") or {}).get("cluster") if isinstance(record, dict) else None
         if isinstance(cluster, dict) and isinstance(cluster.get("name"), str):
             p.name(cluster["name"], "cluster")
+    _register_kubeconfig(p, data)
     walk(data)
+
+
+def _register_kubeconfig(p: Pseudonyms, data: dict) -> None:
+    """Kubeconfig entry names (often the cluster's name) and the cluster names exec plugins sign for."""
+    local = data.get("local") if isinstance(data.get("local"), dict) else {}
+    kc = local.get("kubeconfig") if isinstance(local.get("kubeconfig"), dict) else {}
+    merged = kc.get("merged") if isinstance(kc.get("merged"), dict) else {}
+    arg_lists = [(local.get("exec") or {}).get("args") if isinstance(local.get("exec"), dict) else None]
+    for section in ("clusters", "contexts", "users"):
+        for entry in merged.get(section) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str) and not entry["name"].startswith("arn:"):
+                p.name(entry["name"], "kubeconfig")
+            user = entry.get("user") if isinstance(entry, dict) and section == "users" else None
+            if isinstance(user, dict) and isinstance(user.get("exec"), dict):
+                arg_lists.append(user["exec"].get("args"))
+    for args in arg_lists:
+        args = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
+        for flag, value in zip(args, args[1:]):
+            if flag in ("--cluster-name", "--cluster-id", "-i") and not value.startswith("-"):
+                p.name(value, "cluster")
 
 
 def _scrub(p: Pseudonyms, text: str) -> str:
