@@ -77,7 +77,12 @@ class View:
         return name
 
     def update_kubeconfig(self, **kw) -> str:
+        """`aws eks update-kubeconfig` that keeps what the kubeconfig already pins (its profile, its role and
+        the context's name) unless a caller says otherwise: the rewrite must not silently change who signs."""
         kw.setdefault("alias", self.alias())
+        if self.args:
+            kw.setdefault("profile", self.args.profile or self.args.env_profile)
+            kw.setdefault("role_arn", self.args.role_arn)
         return fixes.update_kubeconfig(self.target, **kw)
 
 

@@ -34,7 +34,7 @@ def run(v):
     if said:
         lines.append(f"The plugin says: {said}")
     lines.append("kubectl prints: getting credentials: exec: executable aws failed with exit code 255, and never sends the request.")
-    steps = [FixStep(v.update_kubeconfig(), AFFECTED_USER, "sign with your own identity instead of the role (if it has access)")]
+    steps = [FixStep(v.update_kubeconfig(role_arn=None), AFFECTED_USER, "sign with your own identity instead of the role (if it has access)")]
     if "root accounts" in message:
         lines.append("The base credentials are the account's root user, which can never assume a role.")
         steps = [FixStep(v.update_kubeconfig(profile=v.how.get("profile") or None, role_arn=role), AFFECTED_USER,

@@ -280,7 +280,7 @@ def collect_token_identity(ctx) -> None:
         ctx.record("aws", "sts:GetCallerIdentity", entry)
         return
     request = urllib.request.Request(url, headers={"x-k8s-aws-id": cluster_id, "Accept": "application/json"}, method="GET")
-    opener = urllib.request.build_opener(_NoRedirect())
+    opener = urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=_tls(ctx)))
     entry["sent_at"] = _now()
     try:
         with opener.open(request, timeout=REPLAY_TIMEOUT) as resp:
@@ -316,6 +316,16 @@ def eks_token(creds: aws.Credentials, cluster_id: str, region: str | None) -> st
     except (BotoCoreError, ClientError):
         return None
     return tokens.PREFIX + base64.urlsafe_b64encode(url.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _tls(ctx):
+    """Trust what the plugin's SDK trusts: AWS_CA_BUNDLE (exec env over the shell), else the system store."""
+    import ssl
+    bundle = {**ctx.environ, **exec_env(ctx.fact("exec_section") or {})}.get("AWS_CA_BUNDLE")
+    try:
+        return ssl.create_default_context(cafile=bundle) if bundle else ssl.create_default_context()
+    except (OSError, ssl.SSLError):
+        return ssl.create_default_context()
 
 
 def _now() -> str:
