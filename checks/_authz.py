@@ -10,7 +10,7 @@ from eksdoctor.model.evidence import caller_decision, question, rbac
 from eksdoctor.model.identity import Explanation
 from eksdoctor.model.rbac import Decision
 
-from ._server import caller, not_applicable
+from ._server import caller, cannot_tell, not_applicable
 
 
 def caller_denied(bundle: Bundle, applies: Callable[[Explanation], bool], what: str, *,
@@ -28,7 +28,7 @@ def caller_denied(bundle: Bundle, applies: Callable[[Explanation], bool], what: 
     if decision.allowed:
         return passed(decision.describe())
     if decision.allowed is None and not unknown_is_denied:
-        return not_applicable(f"cannot tell whether {decision.question.describe()} is allowed: " + "; ".join(decision.notes))
+        return cannot_tell(f"cannot tell whether {decision.question.describe()} is allowed: " + "; ".join(decision.notes))
     return x, decision
 
 

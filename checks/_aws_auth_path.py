@@ -12,14 +12,14 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import aws_auth, target
 
-from ._server import blocked, caller, confidence, evidence_of, node_like, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, evidence_of, log_confirmation, node_like, not_applicable
 
 
 def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     parsed, call = aws_auth(bundle)
     if parsed is None:
         reason = f"aws-auth could not be read ({call.error_code})" if call is not None else "aws-auth was not read"
-        return not_applicable(f"nothing to check: {reason}", evidence=[call.pointer] if call else [])
+        return cannot_tell(f"nothing to check: {reason}", evidence=[call.pointer] if call else [])
     kind = "IAM Identity Center role" if sso else "role"
     rows = [m for m in parsed.roles if m.valid and arns.has_path(m.arn) and arns.is_sso_role(m.arn) == sso]
     if not rows:
@@ -43,7 +43,9 @@ def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     title = f"aws-auth maps the {kind} with its path, so it never matches"
     detail = "\n".join(lines)
     if x is None or (mine and blocked(bundle, x)):
-        return failed(title, detail, evidence=evidence, fix=fix, facts=facts, confidence=confidence(bundle, x) if x else "")
+        said, pointers = log_confirmation(bundle, x)
+        return failed(title, detail + said, evidence=evidence + pointers, fix=fix, facts=facts,
+                      confidence=confidence(bundle, x) if x else "")
     if mine:
         detail += f"\nThe caller gets in anyway ({x.matched_by or 'the API server accepted it'}), so this row is dead, not the cause."
     else:

@@ -77,12 +77,11 @@ class View:
         return name
 
     def update_kubeconfig(self, **kw) -> str:
-        """`aws eks update-kubeconfig` that keeps what the kubeconfig already pins (its profile, its role and
-        the context's name) unless a caller says otherwise: the rewrite must not silently change who signs."""
+        """Rewrites the entry keeping what it had (alias, --profile or AWS_PROFILE, --role-arn) unless told
+        otherwise: dropping the profile would make get-token sign as another identity."""
         kw.setdefault("alias", self.alias())
-        if self.args:
-            kw.setdefault("profile", self.args.profile or self.args.env_profile)
-            kw.setdefault("role_arn", self.args.role_arn)
+        kw.setdefault("profile", self.args.effective_profile if self.args else None)
+        kw.setdefault("role_arn", self.args.role_arn if self.args else None)
         return fixes.update_kubeconfig(self.target, **kw)
 
 

@@ -14,14 +14,14 @@ from eksdoctor.model.access import uses_entries
 from eksdoctor.model.evidence import target
 from eksdoctor.model.identity import NearMiss
 
-from ._server import blocked, caller, confidence, entry_arn, evidence_of, grant, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, entry_arn, evidence_of, grant, log_confirmation
 
 
 def caller_near_misses(bundle: Bundle, kinds: tuple[str, ...]) -> tuple[object, list[NearMiss]] | Result:
     """(explanation, matching near misses) when the caller is blocked; else a passing Result."""
     x = caller(bundle)
     if x is None:
-        return not_applicable("the caller's identity was not read")
+        return cannot_tell("the caller's identity was not read")
     if not blocked(bundle, x):
         return passed(f"the caller is mapped ({x.matched_by or 'accepted by the API server'})")
     near = x.near(*kinds)
@@ -58,7 +58,8 @@ def _policy_of(n: NearMiss) -> str:
 
 
 def near_failure(bundle: Bundle, x, near: list[NearMiss], title: str, why: str, extra: str = "") -> Result:
-    detail = "\n".join([n.detail for n in near] + ([extra] if extra else []))
+    said, pointers = log_confirmation(bundle, x)
+    detail = "\n".join([n.detail for n in near] + ([extra] if extra else [])) + said
     facts = [("caller", x.principal.input_arn), ("canonical_arn", x.principal.canonical), ("written", near[0].arn)]
-    return failed(title, detail, evidence=evidence_of(bundle, x), fix=fix_near_miss(bundle, x, near, why), facts=facts,
-                  confidence=confidence(bundle, x))
+    return failed(title, detail, evidence=evidence_of(bundle, x) + pointers, fix=fix_near_miss(bundle, x, near, why),
+                  facts=facts, confidence=confidence(bundle, x))

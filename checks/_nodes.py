@@ -32,6 +32,8 @@ class NodeRole:
 
     @property
     def mapped(self) -> bool:
+        if self.x.matched_by == "access entry" and self.x.entry is not None and not self.x.entry.described:
+            return True  # listed but not described (diagnose without --all): EKS made it with the node group
         if not self.x.authenticated or "system:nodes" not in self.x.groups:
             return False
         return self.kind != "windows nodegroup" or self.x.matched_by == "access entry" or "eks:kube-proxy-windows" in self.x.groups

@@ -6,7 +6,7 @@ Pure helpers over the bundle and eksdoctor.model; no check logic of its own.
 from __future__ import annotations
 
 from eksdoctor.bundle import Bundle
-from eksdoctor.check import Result, passed
+from eksdoctor.check import Result, passed, skipped
 from eksdoctor.findings import CLUSTER_ADMIN, FixStep
 from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
@@ -24,6 +24,11 @@ def not_applicable(reason: str, evidence=()) -> Result:
     """A specific cause that does not apply (or cannot be evaluated) must not block the generic
     checks that depend on it, so it passes and says why, instead of being skipped."""
     return passed(reason, evidence=evidence)
+
+
+def cannot_tell(reason: str, evidence=()) -> Result:
+    """A check that cannot be evaluated for lack of evidence: skipped, with what is missing."""
+    return skipped(reason, evidence=evidence)
 
 
 def caller(bundle: Bundle) -> Explanation | None:
@@ -67,6 +72,18 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
     if not x.unknowns or probe.kind == "unauthorized":
         return "likely"
     return "possible"
+
+
+def log_confirmation(bundle: Bundle, x: Explanation | None) -> tuple[str, list[str]]:
+    """The authenticator's own lines about this unmapped caller, for a mapping finding's detail and evidence."""
+    if x is None or x.authenticated or not x.principal.canonical:
+        return "", []
+    logged, lines = log_confidence(bundle, x.principal.canonical)
+    if not lines:
+        return "", []
+    said = "confirms it" if logged == "certain" else "granted this ARN since, so this may already be fixed"
+    return (f"\nThe authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
+            [line.pointer for line in lines])
 
 
 def cannot_read(bundle: Bundle) -> bool:

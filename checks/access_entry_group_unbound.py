@@ -7,7 +7,7 @@ from eksdoctor.model.evidence import caller_decision, question, rbac
 from eksdoctor.model.rbac import least_cluster_role
 
 from ._authz import authz_confidence
-from ._server import caller, evidence_of, not_applicable
+from ._server import caller, cannot_tell, evidence_of, not_applicable
 
 
 def run(bundle):
@@ -16,7 +16,7 @@ def run(bundle):
         return not_applicable("the caller is not mapped by an access entry with Kubernetes groups")
     r = rbac(bundle)
     if r is None:
-        return not_applicable("RBAC bindings were not collected: cannot tell whether the groups are bound")
+        return cannot_tell("RBAC bindings were not collected: cannot tell whether the groups are bound")
     unbound = [g for g in x.groups if not r.group_bound(g)]
     if not unbound:
         return passed(f"every group of the entry is bound: {', '.join(x.groups)}")

@@ -5,7 +5,7 @@ from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model.evidence import caller_decision, question
 from eksdoctor.model.probe import probe_outcome
 
-from ._server import caller, evidence_of, not_applicable
+from ._server import caller, cannot_tell, evidence_of, not_applicable
 
 WINDOW_SECONDS = 120
 
@@ -16,7 +16,7 @@ def run(bundle):
         return not_applicable("the caller is not mapped by an access entry")
     changed = x.entry.newest_change
     if changed is None:
-        return not_applicable("the entry's createdAt/modifiedAt were not read")
+        return cannot_tell("the entry's createdAt/modifiedAt were not read")
     age = (bundle.collected_at - changed).total_seconds()
     probe = probe_outcome(bundle)
     decision = caller_decision(bundle, question(bundle)) if probe.kind == "forbidden" else None

@@ -1,11 +1,12 @@
-"""arn_typo_account_partition: the caller's mapping has the wrong account, partition, a region, stray
-quotes, or one character off, so the string comparison never matches (failure-modes.md §1D)."""
+"""arn_typo_account_partition: the caller's mapping has the wrong account, a region, stray quotes, or one
+character off, so the string comparison never matches (failure-modes.md §1D). A wrong partition alone
+is reported by partition_arn_format."""
 from eksdoctor.check import Check, Result, passed
 from eksdoctor.model.evidence import cluster_evidence
 
 from ._nearmiss import caller_near_misses, near_failure
 
-KINDS = ("account", "partition", "region", "quoted", "typo")
+KINDS = ("account", "region", "quoted", "typo")  # a wrong partition is partition_arn_format
 
 
 def run(bundle):

@@ -2,12 +2,12 @@
 (InvalidRequestException); fixes go through aws-auth, or the one-way switch to API_AND_CONFIG_MAP."""
 import re
 
-from eksdoctor.check import Check, failed, passed, warned
+from eksdoctor.check import Check, failed, passed
 from eksdoctor.findings import Severity
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import cluster, cluster_evidence, target
 
-from ._server import blocked, caller, not_applicable
+from ._server import not_applicable
 
 MODE_ERROR = "authentication mode must be set to one of"
 # Minimum platform versions for access entries (failure-modes.md §2.4).
@@ -36,11 +36,7 @@ def run(bundle):
     if tried:
         return failed("Access entries need mode API_AND_CONFIG_MAP; this cluster is CONFIG_MAP", "\n".join(lines),
                       fix=fixes.switch_mode(t), confidence="certain", severity=Severity.HIGH)
-    x = caller(bundle)
-    if blocked(bundle, x):
-        lines.append("Until then, granting access means editing aws-auth, which needs someone already mapped.")
-        return warned("The cluster is still in CONFIG_MAP mode", "\n".join(lines), fix=fixes.switch_mode(t), severity=Severity.LOW)
-    return passed("CONFIG_MAP mode: access is managed in aws-auth")
+    return passed("CONFIG_MAP mode: access is managed in aws-auth (the fixes use it)" + (f"; {note}" if note else ""))
 
 
 CHECK = Check(

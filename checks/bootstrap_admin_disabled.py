@@ -4,13 +4,13 @@ from eksdoctor.check import Check, failed, passed
 from eksdoctor.model.evidence import cluster_evidence, target
 
 from ._creator import break_glass, human_grants
-from ._server import blocked, caller, confidence, evidence_of, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, evidence_of, not_applicable
 
 
 def run(bundle):
     ev = cluster_evidence(bundle)
     if ev.bootstrap is not False:
-        return not_applicable("the creator got admin at creation" if ev.bootstrap else "accessConfig was not read")
+        return not_applicable("the creator got admin at creation") if ev.bootstrap else cannot_tell("accessConfig was not read")
     x = caller(bundle)
     if x is None or not blocked(bundle, x):
         return passed("bootstrapClusterCreatorAdminPermissions is false, and the caller is mapped")

@@ -8,7 +8,7 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import explain_for
 
-from ._server import grant, not_applicable
+from ._server import cannot_tell, grant
 
 ACTION = "eks:AccessKubernetesApi"
 BANNER = ("does not have access to Kubernetes objects", "doesn't have access to Kubernetes objects")
@@ -29,7 +29,7 @@ def _put_policy(principal: str) -> str:
 def run(bundle):
     sims = [c for c in bundle.aws("iam:SimulatePrincipalPolicy") if c.ok and ACTION in (c.request.get("ActionNames") or [])]
     if not sims:
-        return not_applicable("iam:SimulatePrincipalPolicy for eks:AccessKubernetesApi was not recorded")
+        return cannot_tell("iam:SimulatePrincipalPolicy for eks:AccessKubernetesApi was not recorded")
     call = sims[-1]
     principal = str(call.request.get("PolicySourceArn") or "")
     results = (call.response or {}).get("EvaluationResults") or []

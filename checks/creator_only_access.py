@@ -5,16 +5,16 @@ from eksdoctor.findings import CLUSTER_CREATOR
 from eksdoctor.model.evidence import cluster_evidence
 
 from ._creator import human_grants
-from ._server import blocked, caller, confidence, evidence_of, grant, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, evidence_of, grant, not_applicable
 
 
 def run(bundle):
     x = caller(bundle)
     ev = cluster_evidence(bundle)
     if x is None or not blocked(bundle, x):
-        return not_applicable("the caller is mapped" if x else "the caller's identity was not read")
+        return not_applicable("the caller is mapped") if x else cannot_tell("the caller's identity was not read")
     if ev.creator is None:
-        return not_applicable(f"the creator is unknown ({ev.creator_note})")
+        return cannot_tell(f"the creator is unknown ({ev.creator_note})")
     if x.is_creator:
         return not_applicable("the caller is the creator")
     iam = ev.iam_for(ev.creator.arn)

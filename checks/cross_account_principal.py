@@ -6,14 +6,14 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import cluster_evidence, target
 
-from ._server import blocked, caller, confidence, evidence_of, grant, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, evidence_of, grant
 
 
 def run(bundle):
     x = caller(bundle)
     ev = cluster_evidence(bundle)
     if x is None or not ev.account:
-        return not_applicable("the caller's or the cluster's account is unknown")
+        return cannot_tell("the caller's or the cluster's account is unknown")
     foreign = [e for e in (ev.entries.entries if ev.entries else ()) if e.effective_type != "STANDARD"
                and arns.account_of(e.principal_arn) not in (None, ev.account)]
     if x.principal.account == ev.account or not blocked(bundle, x):

@@ -7,9 +7,10 @@ from eksdoctor.bundle import collect_hint
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence, identity
+from eksdoctor.model.logevidence import read as read_logs
 from eksdoctor.model.probe import probe_outcome
 
-from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant
+from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant, log_confirmation
 
 SPECIFIC_CAUSES = (
     "sso_role_suffix_changed", "wrong_section_or_arn_kind",
@@ -17,9 +18,9 @@ SPECIFIC_CAUSES = (
     "access_entry_stale_principal_id", "access_entry_path_stripped", "cross_account_principal", "creator_only_access",
     "creator_unknown_or_deleted", "bootstrap_admin_disabled",
 )
-# These two need aws-auth in the bundle, and a dependency skipped for missing evidence would block this
-# check even in mode API; so this check steps aside for them itself, on the same condition they fail on.
-PATH_CAUSES = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth"}
+# These can be skipped for missing evidence (aws-auth, the partition), and a skipped dependency would block
+# this check even where they do not apply; so it steps aside for them itself, on the condition they fail on.
+DEFERRED = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth", "partition": "partition_arn_format"}
 
 
 def run(bundle):
@@ -31,28 +32,34 @@ def run(bundle):
     if not blocked(bundle, x):
         return passed(f"the API server accepted the caller ({probe_outcome(bundle).describe()}), although the evidence "
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
-    if x.unknowns and probe_outcome(bundle).kind != "unauthorized":
-        # Neither the mapping sources nor the API server's answer: not enough to call it broken.
-        sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
-        hints = [collect_hint(need, bundle.target) for need, used in sources.items() if used and not bundle.has(need)]
-        return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)}"
-                       + (f" (collect with: {'; '.join(hints)})" if hints else ""))
+    logs = read_logs(bundle)
+    if logs.only_evidence and logs.breaks_access:
+        return skipped(f"the authenticator's log decides ({logs.catalog_id}, authenticator_log_evidence): the mapping "
+                       "itself could not be read")
+    # A source the mode consults that was not even tried leaves nothing to judge by (a refused read is evidence).
+    sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
+    missing = [need for need, used in sources.items() if used and not bundle.has(need)]
+    if missing:
+        return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)} (collect with: "
+                       + "; ".join(collect_hint(need, bundle.target) for need in missing) + ")")
     ev = cluster_evidence(bundle)
-    specific = [PATH_CAUSES[n.kind] for n in x.near(*PATH_CAUSES) if ev.mode != "API"]
+    specific = [DEFERRED[n.kind] for n in x.near(*DEFERRED) if ev.mode != "API" or n.kind == "partition"]
     if specific:
         return skipped(f"blocked by {specific[0]} (the more specific cause)")
     p = x.principal
     lines = list(x.reasons)
     if ev.creator is not None and not x.is_creator:
         lines.append(f"The cluster creator is {ev.creator.describe()}; it (or any cluster admin) can add you.")
-    # When the caller cannot read the mapping sources, an admin checks first, then grants if it is missing.
-    fix = admin_steps(bundle, x) + grant(bundle, p, f"maps {p.canonical} to a Kubernetes identity")
+    # The grant first (an admin runs it); when the caller could not read the mapping sources, the read-only
+    # commands an admin can run to confirm it follow.
+    fix = grant(bundle, p, f"maps {p.canonical} to a Kubernetes identity") + admin_steps(bundle, x)
     ident = identity(bundle)
     facts = [("caller", ident.arn if ident else p.input_arn), ("canonical_arn", p.canonical), ("mode", x.mode or "unknown")]
     if x.unknowns:
         lines.append("Not seen: " + "; ".join(x.unknowns) + ".")
-    return failed(f"{arns.strip_path(p.canonical)} is not mapped to any Kubernetes identity", "\n".join(lines),
-                  evidence=evidence_of(bundle, x), fix=fix, facts=facts, confidence=confidence(bundle, x))
+    said, pointers = log_confirmation(bundle, x)
+    return failed(f"{arns.strip_path(p.canonical)} is not mapped to any Kubernetes identity", "\n".join(lines) + said,
+                  evidence=evidence_of(bundle, x) + pointers, fix=fix, facts=facts, confidence=confidence(bundle, x))
 
 
 CHECK = Check(

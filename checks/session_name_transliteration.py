@@ -7,7 +7,7 @@ from eksdoctor.model.awsauth import Session, render_template
 from eksdoctor.model.evidence import caller_decision, question, rbac, target
 
 from ._authz import authz_confidence
-from ._server import caller, evidence_of, not_applicable
+from ._server import caller, cannot_tell, evidence_of, not_applicable
 
 
 def run(bundle):
@@ -21,7 +21,7 @@ def run(bundle):
     raw, _ = render_template(template.replace("{{SessionName}}", "{{SessionNameRaw}}"), Session(x.principal.account, x.principal.session_name))
     r = rbac(bundle)
     if r is None:
-        return not_applicable("RBAC bindings were not collected")
+        return cannot_tell("RBAC bindings were not collected")
     bound_raw = [b for b in r.bindings if ("User", raw) in b.subjects]
     if not bound_raw:
         return passed(f"no RBAC binding names the untransliterated user {raw}")

@@ -7,7 +7,7 @@ from eksdoctor.model.access import uses_entries
 from eksdoctor.model.awsauth import effective
 from eksdoctor.model.evidence import cluster_evidence, target
 
-from ._server import not_applicable
+from ._server import cannot_tell
 
 
 def run(bundle):
@@ -15,7 +15,7 @@ def run(bundle):
     if ev.mode == "API":
         return passed("mode API: no aws-auth row and no hidden creator mapping grants system:masters")
     if ev.aws_auth is None and ev.creator is None:
-        return not_applicable(f"aws-auth is {ev.aws_auth_state} and the creator is unknown")
+        return cannot_tell(f"aws-auth is {ev.aws_auth_state} and the creator is unknown")
     roles, users, _ = effective(ev.aws_auth) if ev.aws_auth else ([], [], {})
     masters = [m for m in roles + users if "system:masters" in m.groups and m.arn]
     lines = [f"{m.where} {m.arn} is in system:masters" for m in masters]

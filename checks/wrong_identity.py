@@ -56,7 +56,9 @@ def run(v):
              f"{label} has access: {other} ({principal_access(bundle, other).via}).", v.reach]
     if access.gaps:
         lines.append("Not consulted: " + ", ".join(access.gaps) + ".")
-    fix = (FixStep(v.update_kubeconfig(**kw), AFFECTED_USER, f"make kubectl sign as {label} ({other})"),)
+    # exactly the other identity: none of the entry's current profile or role carries over
+    fix = (FixStep(v.update_kubeconfig(**{"profile": None, "role_arn": None, **kw}), AFFECTED_USER,
+                   f"make kubectl sign as {label} ({other})"),)
     return failed("kubectl presents an identity without access; another of yours has it", "\n".join(lines),
                   evidence=[presented.pointer] + ([access.pointer] if access.pointer else []), fix=fix,
                   facts=[("presented", presented.arn), ("presented_canonical", presented.canonical), ("has_access", other)],

@@ -37,6 +37,7 @@ class Pseudonyms:
 
     def __init__(self) -> None:
         self.table: dict[str, str] = {}
+        self._folded: dict[str, str] = {}  # casefolded name -> the spelling first seen
         self._counts: dict[str, int] = {}
 
     def pattern(self) -> re.Pattern | None:
@@ -62,7 +63,11 @@ class Pseudonyms:
             return value
         if value.startswith("AWSServiceRoleFor"):  # service-linked role names are AWS's
             return value
+        if value not in self.table and value.casefold() in self._folded:
+            # a name that differs only in case keeps that relation (aws-auth matches case-insensitively)
+            self.table[value] = _same_case(value, self.table[self._folded[value.casefold()]])
         if value not in self.table:
+            self._folded[value.casefold()] = value
             sso = _SSO.match(value)
             if sso:
                 new = f"AWSReservedSSO_{self.name(sso.group(1), 'PermissionSet')}_{self._next('ssohex'):016x}"
@@ -73,7 +78,7 @@ class Pseudonyms:
                 new = f"i-{self._next('instance'):0{len(value) - 2}x}"
             else:
                 n = self._next(kind)  # "role-3x3": two pseudonyms are never one edit apart (no false near-misses)
-                new = f"{kind}-{n}x{n}"
+                new = _same_case(value, f"{kind}-{n}x{n}")
             self.table[value] = new
         return self.table[value]
 
@@ -94,6 +99,14 @@ class Pseudonyms:
             new = f"203.0.113.{self._next('ip')}" if ip is not None else f"endpoint-{self._next('endpoint')}.example.invalid"
         self.table[host] = new
         return new
+
+
+def _same_case(original: str, pseudonym: str) -> str:
+    if original == original.lower():
+        return pseudonym.lower()
+    if original == original.upper():
+        return pseudonym.upper()
+    return pseudonym[:1].upper() + pseudonym[1:] if original[:1].isupper() else pseudonym
 
 
 def _segment(p: Pseudonyms, value: str, kind: str) -> str:
@@ -151,6 +164,7 @@ def _register(p: Pseudonyms, data) -> None:
                 host = _host(url.group(0))
                 if key in ("endpoint", "server") or _EKS_HOST.match(host):
                     p.host(host)
+    _register_kubeconfig(p, data)
     target = data.get("target") if isinstance(data.get("target"), dict) else {}
     if isinstance(target.get("cluster"), str):
         p.name(target["cluster"], "cluster")
@@ -158,27 +172,38 @@ def _register(p: Pseudonyms, data) -> None:
         cluster = (record.get("response") or {}).get("cluster") if isinstance(record, dict) else None
         if isinstance(cluster, dict) and isinstance(cluster.get("name"), str):
             p.name(cluster["name"], "cluster")
-    _register_kubeconfig(p, data)
     walk(data)
 
 
+_CLUSTER_FLAGS = ("--cluster-name", "--cluster-id", "-i")
+
+
 def _register_kubeconfig(p: Pseudonyms, data: dict) -> None:
-    """Kubeconfig entry names (often the cluster's name) and the cluster names exec plugins sign for."""
+    """Context, cluster and user names of the kubeconfig, and cluster names in exec plugin args."""
     local = data.get("local") if isinstance(data.get("local"), dict) else {}
     kc = local.get("kubeconfig") if isinstance(local.get("kubeconfig"), dict) else {}
     merged = kc.get("merged") if isinstance(kc.get("merged"), dict) else {}
-    arg_lists = [(local.get("exec") or {}).get("args") if isinstance(local.get("exec"), dict) else None]
-    for section in ("clusters", "contexts", "users"):
+    for key in ("current_context", "context"):
+        if isinstance(kc.get(key), str):
+            p.name(kc[key], "context")
+    if isinstance(merged.get("current-context"), str):
+        p.name(merged["current-context"], "context")
+    arg_lists = [local.get("exec", {}).get("args") if isinstance(local.get("exec"), dict) else None]
+    for section, kind in (("contexts", "context"), ("clusters", "cluster"), ("users", "user")):
         for entry in merged.get(section) or []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str) and not entry["name"].startswith("arn:"):
-                p.name(entry["name"], "kubeconfig")
-            user = entry.get("user") if isinstance(entry, dict) and section == "users" else None
+                p.name(entry["name"], kind)
+            user = entry.get("user") if isinstance(entry, dict) else None
             if isinstance(user, dict) and isinstance(user.get("exec"), dict):
                 arg_lists.append(user["exec"].get("args"))
     for args in arg_lists:
         args = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
         for flag, value in zip(args, args[1:]):
-            if flag in ("--cluster-name", "--cluster-id", "-i") and not value.startswith("-"):
+            if flag in _CLUSTER_FLAGS and not value.startswith("arn:"):
+                p.name(value, "cluster")
+        for arg in args:
+            flag, eq, value = arg.partition("=")
+            if eq and flag in _CLUSTER_FLAGS:
                 p.name(value, "cluster")
 
 

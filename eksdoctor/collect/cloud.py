@@ -251,7 +251,7 @@ def replay_allowed(url: str, partition: str, endpoint: str | None) -> str | None
     return None
 
 
-def real_cluster_id(ctx) -> tuple[str | None, str]:
+def _real_cluster_id(ctx) -> tuple[str | None, str]:
     cluster = ctx.fact("cluster")
     if isinstance(cluster, dict) and cluster.get("name"):
         if cluster.get("outpostConfig") and cluster.get("id"):
@@ -266,7 +266,7 @@ def collect_token_identity(ctx) -> None:
     url = tokens.presigned_url(token) if token else None
     if not url:
         return
-    cluster_id, source = real_cluster_id(ctx)
+    cluster_id, source = _real_cluster_id(ctx)
     if not cluster_id:
         return
     cluster = ctx.fact("cluster") or {}
@@ -297,25 +297,6 @@ def collect_token_identity(ctx) -> None:
         entry["server_date"] = date
     entry.update(sts_answer(status, body))
     ctx.record("aws", "sts:GetCallerIdentity", entry)
-
-
-def eks_token(creds: aws.Credentials, cluster_id: str, region: str | None) -> str | None:
-    """A token exactly as `aws eks get-token` makes one (presigned GetCallerIdentity, x-k8s-aws-id signed);
-    for eksdoctor's own reads as --admin-profile. Kept in memory only."""
-    import base64
-    from botocore.exceptions import BotoCoreError, ClientError
-    if creds.session is None:
-        return None
-    try:
-        sts = creds.session.client("sts", region_name=region, config=aws.client_config())
-
-        def add_cluster_id(request, **_):
-            request.headers["x-k8s-aws-id"] = cluster_id
-        sts.meta.events.register("before-sign.sts.GetCallerIdentity", add_cluster_id)
-        url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
-    except (BotoCoreError, ClientError):
-        return None
-    return tokens.PREFIX + base64.urlsafe_b64encode(url.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def _tls(ctx):

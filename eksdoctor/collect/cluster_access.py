@@ -11,7 +11,7 @@ import json
 from ..model import arn as arns
 from . import aws
 from .cloud import reader_credentials
-from .cluster_api import kube_client
+from .cluster_api import AWS_AUTH_PATH, kube_client
 from .kube import kube_record
 
 MAX_PRINCIPALS = 60
@@ -22,6 +22,7 @@ RBAC_LISTS = {
     "clusterroles": "/apis/rbac.authorization.k8s.io/v1/clusterroles",
     "roles": "/apis/rbac.authorization.k8s.io/v1/roles",
 }
+AWS_AUTH_KEY = "configmaps/kube-system/aws-auth"
 DEFAULT_QUESTION = {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}
 
 
@@ -219,6 +220,7 @@ def collect_rbac(ctx) -> None:
     """RBAC lists and the Self*Reviews, when the API server lets the caller in."""
     client = kube_client(ctx)
     if client is None or ctx.fact("probe_status") in (None, 401):
+        _admin_reads(ctx, ("clusterrolebindings", "rolebindings", "clusterroles", "roles"))
         return
     review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
     result = client.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review)
@@ -227,5 +229,58 @@ def collect_rbac(ctx) -> None:
         body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
         result = client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
         ctx.record("kubernetes", "selfsubjectaccessreviews", kube_record(result, spec, "exec"))
+    refused = []
     for key, path in RBAC_LISTS.items():
-        ctx.record("kubernetes", key, kube_record(client.request("GET", path), {"path": path}, "exec"))
+        record = kube_record(client.request("GET", path), {"path": path}, "exec")
+        ctx.record("kubernetes", key, record)
+        if "error" in record:
+            refused.append(key)
+    _admin_reads(ctx, tuple(refused))
+
+
+def admin_token(ctx) -> str | None:
+    """An EKS token for --admin-profile, made like `aws eks get-token` (presigned locally; no call).
+    Kept in memory only, to read what the affected user cannot."""
+    name = _cluster(ctx)
+    if not ctx.options.admin_profile or not name:
+        return None
+    with ctx.once("admin_token") as first:
+        if first:
+            ctx.set_fact("admin_token", _presigned_token(admin_credentials(ctx), name, ctx.data["target"].get("region")))
+    return ctx.fact("admin_token")
+
+
+def _presigned_token(creds: aws.Credentials, cluster: str, region: str | None) -> str | None:
+    import base64
+
+    from botocore.exceptions import BotoCoreError
+    if creds.session is None:
+        return None
+    try:
+        sts = creds.session.client("sts", region_name=region or "us-east-1", config=aws.client_config())
+        sts.meta.events.register("before-sign.sts.GetCallerIdentity",
+                                 lambda request, **_: request.headers.__setitem__("x-k8s-aws-id", cluster))
+        url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
+    except BotoCoreError:
+        return None
+    return "k8s-aws-v1." + base64.urlsafe_b64encode(url.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _admin_reads(ctx, keys: tuple[str, ...]) -> None:
+    """Read these (RBAC lists, aws-auth) as --admin-profile when the affected user could not."""
+    if not keys:
+        return
+    token = admin_token(ctx)
+    base = kube_client(ctx)
+    if token is None or base is None:
+        return
+    client = base.with_token(token)
+    for key in keys:
+        path = RBAC_LISTS.get(key) or AWS_AUTH_PATH
+        ctx.record("kubernetes", key, kube_record(client.request("GET", path), {"path": path}, "admin"))
+
+
+def collect_aws_auth_as_admin(ctx) -> None:
+    records = ctx.data["kubernetes"].get(AWS_AUTH_KEY) or []
+    if not any("response" in r for r in records):
+        _admin_reads(ctx, (AWS_AUTH_KEY,))

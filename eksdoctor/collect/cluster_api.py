@@ -102,28 +102,10 @@ def collect_version(ctx) -> None:
 
 
 def collect_aws_auth(ctx) -> None:
-    """aws-auth as kubectl's identity; when that is refused and --admin-profile was given, again as the admin."""
     client = kube_client(ctx)
-    if client is None or ctx.fact("probe_status") is None:
-        return
-    record = kube_record(client.request("GET", AWS_AUTH_PATH), {"path": AWS_AUTH_PATH}, "exec")
-    ctx.record("kubernetes", "configmaps/kube-system/aws-auth", record)
-    if (record.get("error") or {}).get("http_status") in (401, 403) and ctx.options.admin_profile:
-        admin = admin_kube_client(ctx)
-        if admin is not None:
-            result = admin.request("GET", AWS_AUTH_PATH)
-            ctx.record("kubernetes", "configmaps/kube-system/aws-auth", kube_record(result, {"path": AWS_AUTH_PATH}, "admin"))
-
-
-def admin_kube_client(ctx) -> KubeClient | None:
-    """The same server, with a token made from --admin-profile's credentials (like aws eks get-token)."""
-    from .cloud import eks_token, real_cluster_id
-    from .cluster_access import admin_credentials
-    selected = ctx.fact("selected")
-    endpoint, _ = endpoint_from_kubeconfig(selected.cluster) if selected is not None and selected.cluster else (None, None)
-    cluster_id, _ = real_cluster_id(ctx)
-    token = eks_token(admin_credentials(ctx), cluster_id, ctx.data["target"].get("region")) if endpoint and cluster_id else None
-    return KubeClient(endpoint, token) if token else None
+    if client is not None and ctx.fact("probe_status") is not None:
+        result = client.request("GET", AWS_AUTH_PATH)
+        ctx.record("kubernetes", "configmaps/kube-system/aws-auth", kube_record(result, {"path": AWS_AUTH_PATH}, "exec"))
 
 
 def collect_endpoint(ctx) -> None:

@@ -68,6 +68,13 @@ class KubeClient:
         self._timeout = timeout
         self._read_only = read_only
 
+    def with_token(self, token: str) -> "KubeClient":
+        """The same server and TLS settings, another identity."""
+        other = object.__new__(KubeClient)
+        other.__dict__.update(self.__dict__)
+        other._token = token
+        return other
+
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
         import urllib3

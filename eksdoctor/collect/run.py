@@ -27,9 +27,10 @@ COLLECTORS = [
     Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
     Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
     Collector("iam_principals", cluster_access.collect_iam_principals,
-              after=("identity_exec", "access_entries", "nodegroups", "creator", "aws_auth"), timeout=30),
+              after=("identity_exec", "access_entries", "nodegroups", "creator", "aws_auth_admin"), timeout=30),
     Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
     Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
+    Collector("aws_auth_admin", cluster_access.collect_aws_auth_as_admin, after=("aws_auth",), timeout=20),
 ]
 
 # `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)

@@ -18,14 +18,16 @@ HISTORY_DAYS = 90
 @dataclass(frozen=True)
 class Creator:
     arn: str  # the IAM principal: role ARN with its path, or user/root ARN
-    source: str  # "cloudtrail" or "access entry"
+    source: str  # "cloudtrail", "access entry" or "authenticator log"
     when: datetime | None = None
     session_arn: str = ""  # userIdentity.arn as CloudTrail recorded it
     pointer: str = ""
 
     def describe(self) -> str:
         when = f" on {self.when:%Y-%m-%d}" if self.when else ""
-        how = "the CreateCluster event in CloudTrail" if self.source == "cloudtrail" else "an access entry made with the cluster"
+        how = {"cloudtrail": "the CreateCluster event in CloudTrail",
+               "authenticator log": "the authenticator log, which granted it as kubernetes-admin"}.get(
+            self.source, "an access entry made with the cluster")
         return f"{self.arn} (from {how}{when})"
 
 

@@ -12,6 +12,7 @@ from . import arn as arns
 from .access import AccessEntries, EntriesBuilder, IamPrincipal
 from .access import parse_time as parse_entry_time
 from .awsauth import AwsAuth, configmap_data, parse_data
+from .authlog import creator_from_logs
 from .creator import HISTORY_DAYS, Creator, creator_from_entries, creator_from_events
 from .identity import ClusterEvidence, Explanation, Principal, explain, principal_from_arn
 from .rbac import DEFAULT_QUESTION, Decision, Question, Rbac, authorize, parse_forbidden
@@ -156,9 +157,11 @@ def access_entries(bundle: Bundle) -> AccessEntries | None:
         return None
     builder = EntriesBuilder()
     errors = []
+    listed = False
     for call in bundle.aws("eks:ListAccessEntries"):
         if call.ok and isinstance(call.response, dict):
             builder.add_list(call.response, call.pointer)
+            listed = True
         elif call.error:
             errors.append(_error_label(call))
     for call in bundle.aws("eks:DescribeAccessEntry"):
@@ -167,7 +170,7 @@ def access_entries(bundle: Bundle) -> AccessEntries | None:
     for call in bundle.aws("eks:ListAssociatedAccessPolicies"):
         if call.ok and isinstance(call.response, dict):
             builder.add_policies(str(call.request.get("principalArn") or ""), call.response, call.pointer)
-    builder.error = "; ".join(errors)
+    builder.error = "" if listed else "; ".join(errors)  # one identity's refusal is moot when another read them
     return builder.build()
 
 
@@ -206,7 +209,14 @@ def creator(bundle: Bundle, entries: AccessEntries | None = None) -> tuple[Creat
     else:
         note = "CloudTrail was not searched for the creator"
     by_entry = creator_from_entries(entries, created) if entries is not None else None
-    return (by_entry, "") if by_entry else (None, note)
+    if by_entry:
+        return by_entry, ""
+    logged = creator_from_logs(bundle)
+    if logged:
+        arn, grants = logged
+        line = grants.lines[0] if grants.lines else None
+        return Creator(arn, "authenticator log", session_arn=arn, pointer=line.pointer if line else ""), ""
+    return None, note
 
 
 def cluster_evidence(bundle: Bundle) -> ClusterEvidence:

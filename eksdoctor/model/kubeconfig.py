@@ -150,15 +150,15 @@ def selected(bundle: Bundle) -> Selected | None:
     kc = view(bundle)
     if not kc:
         return None
-    name = kc.get("context") or kc.get("current_context")  # `context`: the one selected (--context or current)
     if kc.get("fatal"):
-        return Selected(name, None, None, None, None, None, kc["fatal"])
-    if not kc.get("files") and not name:
-        return Selected(None, None, None, None, None, None, "no kubeconfig file: kubectl falls back to http://localhost:8080")
+        return Selected(kc.get("context"), None, None, None, None, None, kc["fatal"])
     merged = kc.get("merged") if isinstance(kc.get("merged"), dict) else {}
-    if "contexts" not in merged:  # a hand-assembled bundle without the merged view: nothing to select from
-        return None
-    return select_context(merged, name)
+    if not kc.get("files") and not kc.get("context"):
+        return Selected(None, None, None, None, None, None, "no kubeconfig file: kubectl falls back to http://localhost:8080")
+    if kc.get("files") and "contexts" not in merged:
+        return None  # a hand-made bundle that names the files but not their merged content
+    # `context` is what --context selected; `current_context` is the spec's name for the file's choice
+    return select_context(merged, kc.get("context") or kc.get("current_context"))
 
 
 def _norm_server(server: str) -> str:

@@ -1,7 +1,6 @@
 """Markdown for tickets: verdict, root cause with its fix, the chain, then every other finding."""
 from __future__ import annotations
 
-from ..check import STAGES
 from ..findings import Status
 from .text import chain, fence, missing_evidence, target_line
 

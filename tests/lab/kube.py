@@ -12,6 +12,8 @@ import datetime as dt
 import http.client
 import json
 import re
+import ssl
+import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -171,6 +173,10 @@ def decode_body(body: bytes, content_type: str) -> dict:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):   # a client refusing our CA is fine
+            super().handle_error(request, client_address)
 
     def get_request(self):
         sock, addr = super().get_request()

@@ -62,9 +62,12 @@ def assert_eksdoctor_sees_the_401(world) -> dict:
     return diagnosis
 
 
-def apply_fix(world, finding: dict, steps: int) -> None:
-    """Run the first `steps` fix commands exactly as eksdoctor printed them, each as whoever it names."""
-    for step in finding["fix"][:steps]:
+def apply_fix(world, finding: dict, *only: str) -> None:
+    """Run the finding's fix commands exactly as eksdoctor printed them (all, or those starting with one of
+    `only`), in order, each as whoever it names; every one must succeed."""
+    steps = [s for s in finding["fix"] if not only or s["command"].startswith(only)]
+    assert steps, finding["fix"]
+    for step in steps:
         run = run_shell(world, step["command"], admin=step["run_as"] != "affected user")
         assert run.code == 0, (step["command"], run.err)
 
@@ -102,7 +105,7 @@ def test_unmapped_role_then_eksdoctors_access_entry_fix(lab):
 
     first = assert_eksdoctor_sees_the_401(world)["findings"][0]
     assert (first["id"], first["status"]) == ("principal_not_mapped", "fail")
-    apply_fix(world, first, steps=2)     # create-access-entry, associate-access-policy (then read-only follow-ups)
+    apply_fix(world, first)           # read-only looks as the admin, then create-access-entry + associate-access-policy
     assert_kubectl_works(world)
     # the entry's default username; `--role-arn` in get-token uses the session name EKSGetTokenAuth
     assert whoami(world)["username"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/EKSGetTokenAuth"
@@ -161,14 +164,15 @@ def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
     run, diagnosis, _ = diagnose(world)
     first = diagnosis["findings"][0]
     assert (run.code, first["id"], first["status"]) == (1, "access_entry_no_permissions", "fail")
-    apply_fix(world, first, steps=1)     # associate-access-policy
+    apply_fix(world, first)           # associate-access-policy
     assert_kubectl_works(world)
 
 
 def test_wrong_cluster_name_in_exec_args(lab):
     world = lab("wrong_cluster_name")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("wrong_cluster_name_in_token", "fail")
     line = denied(world)[-1]
     assert "sts getCallerIdentity failed: error from AWS (expected 200, got 403) on us-east-1 endpoint." in line
     assert "SignatureDoesNotMatch" in line
@@ -178,6 +182,7 @@ def test_wrong_cluster_name_in_exec_args(lab):
     assert logs.code == 0, logs.err
     assert line in [e["message"] for e in json.loads(logs.out)["events"]]
 
+    # eksdoctor prints `update-kubeconfig` without the kubeconfig's profile; the user's own command keeps it
     run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
     assert run.code == 0, run.err
     assert_kubectl_works(world)
@@ -190,15 +195,20 @@ def test_v1alpha1_kubeconfig(lab):
     assert run.err.strip() == 'error: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"'
     assert world.cluster.authenticator_log == []      # kubectl never reached the server
 
-    run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod --profile dev")
-    assert run.code == 0, run.err
+    run, diagnosis, _ = diagnose(world)
+    first = diagnosis["findings"][0]
+    assert (run.code, first["id"], first["status"]) == (1, "exec_api_v1alpha1", "fail")
+    # of its two alternatives, set-credentials keeps the exec env's AWS_PROFILE; update-kubeconfig (printed
+    # without --profile) would drop it
+    apply_fix(world, first, "kubectl config set-credentials ")
     assert_kubectl_works(world)
 
 
 def test_expired_static_token(lab):
     world = lab("expired_token")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("token_reused_over_15min", "fail")
     assert "input token was not properly formatted: X-Amz-Date parameter is expired (15 minute expiration)" \
         in denied(world)[-1]
     # once discovery is cached (here by the admin's kubectl), the server's own Status message shows
@@ -206,7 +216,6 @@ def test_expired_static_token(lab):
     warm = run_kubectl(world, "get", "pods")
     assert (warm.code, last_line(warm)) == (1, UNAUTHORIZED_WARM)
 
-    run = run_shell(world, "aws eks update-kubeconfig --region us-east-1 --name prod")
-    assert run.code == 0, run.err
+    apply_fix(world, first)           # aws eks update-kubeconfig: the exec plugin instead of the pasted token
     assert_kubectl_works(world)
     assert whoami(world)["username"] == "alice"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import subprocess
@@ -31,7 +32,13 @@ from .scenario import CLUSTER, NODE_ROLE_ARN, PROFILES, REGION, ROLES, Scenario
 from .state import ACCOUNT, ClusterState, now
 
 VENV_BIN = Path(sys.executable).parent
-_BOTO = boto3.session.Session()   # one loader for every world: service models are read once per process
+
+
+
+@functools.cache
+def _boto() -> boto3.session.Session:
+    """One session for every world (service models are read once), made after the shell's AWS_* are set aside."""
+    return boto3.session.Session()
 POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
@@ -52,6 +59,9 @@ class World:
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "World":
         t0 = time.perf_counter()
+        # moto runs in this process: the shell's AWS settings (a profile, endpoints) must not reach it
+        self._saved_env = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
+        self._stops.append(lambda: os.environ.update(self._saved_env))
         try:
             for phase in (self._start_servers, self._provision_aws, self._seed_cluster, self._write_aws_files,
                           self._write_kubeconfigs):
@@ -103,8 +113,8 @@ class World:
     # -- AWS side -----------------------------------------------------------------------------------
     def lab_client(self, service: str):
         """A client for setting the world up (moto does not check these keys; the front's STS would)."""
-        return _BOTO.client(service, region_name=REGION, endpoint_url=self.aws_url,
-                            aws_access_key_id="AKIALABSETUP", aws_secret_access_key="lab")
+        return _boto().client(service, region_name=REGION, endpoint_url=self.aws_url,
+                              aws_access_key_id="AKIALABSETUP", aws_secret_access_key="lab")
 
     def _resolve_principal(self, arn: str) -> str | None:
         """What EKS does on CreateAccessEntry: the principal's unique ID, if that exact ARN exists."""
@@ -271,9 +281,7 @@ class World:
 
         key, secret = self.keys[user]
         signed_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes_ago)
-        with mock.patch.dict(os.environ, {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"},
-                             clear=True), \
-                mock.patch.object(botocore.auth, "get_current_datetime", return_value=signed_at):
+        with mock.patch.object(botocore.auth, "get_current_datetime", return_value=signed_at):
             session = botocore.session.Session()
             session.set_credentials(key, secret)
             sts = STSClientFactory(session).get_sts_client(region_name=REGION)
