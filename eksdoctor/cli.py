@@ -85,7 +85,7 @@ def _fail_on_ids(ids: list[str]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-EXTRA_IDS = ("preflight_can",)  # findings that are not checks (preflight's answers)
+EXTRA_IDS = ("preflight_can", "preflight_access")  # findings that are not checks (preflight's answers)
 
 
 def _emit(diagnosis, output: Output, verbose: bool, *, artifact: str = "", gate=()) -> None:
@@ -284,6 +284,63 @@ def report(
     except OSError as exc:
         raise UserError(f"{out}: cannot write: {exc.strerror or exc}") from None
     typer.echo(f"wrote {out} ({diagnosis.verdict}: {diagnosis.verdict_reason})")
+
+
+@app.command()
+def preflight(
+    cluster: Optional[str] = CLUSTER_OPT,
+    region: Optional[str] = REGION_OPT,
+    can: list[str] = typer.Option([], "--can", help='An action the pipeline needs, e.g. "create deployments -n prod" (repeatable).'),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="Output format (table: one line when all is allowed)."),
+    profile: Optional[str] = PROFILE_OPT,
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    admin_profile: Optional[str] = ADMIN_OPT,
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Decide from a saved bundle instead of collecting."),
+    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here."),
+    fail_on: str = typer.Option("never", "--fail-on", help=FAIL_ON_HELP + " Default: never (only the access gate)."),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
+) -> None:
+    """Gate a deploy: can this identity reach the cluster, authenticate, and do each --can action?
+    Exit 0 all allowed, 1 an action is denied or access is broken, 2 usage, 3 inconclusive evidence."""
+    from . import preflight as pf
+    from .bundle import load_bundle
+    from .bundle import save_bundle as write_bundle
+    from .bundle import validate
+    from .gate import tripped
+    from .redact import redact_bundle
+
+    threshold = _fail_on(fail_on)
+    ids = _fail_on_ids(fail_on_id)
+    options = _options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
+                       timeout=timeout, admin_profile=admin_profile, can=can)
+    questions = list(zip(can, options.questions))
+    if bundle is not None:
+        data = load_bundle(bundle).data
+    else:
+        from .collect.run import collect_preflight
+        data = collect_preflight(options, lambda d: pf.needs_explaining(validate(d, "collected evidence"), questions))
+        if save_bundle is not None:
+            write_bundle(data, save_bundle)
+    evidence = validate(redact_bundle(data), str(bundle or "collected evidence"))
+    result = pf.evaluate(evidence, questions, _analyze(evidence))
+    diagnosis = pf.combined(result, _analyze(evidence))
+    gate = [f.id for f in tripped(diagnosis, threshold, ids)]
+    if output is Output.table:
+        from rich.console import Console
+
+        from .render.preflight import render_preflight_table
+        render_preflight_table(result, diagnosis, Console(highlight=False))
+    elif output is Output.json:
+        import json
+        sys.stdout.write(json.dumps(pf.document(result, diagnosis), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    else:
+        from .catalog import catalog_rows
+        from .render import render
+        artifact = _artifact(bundle or save_bundle) if (bundle or save_bundle) else ""
+        sys.stdout.write(render(diagnosis, output.value, rules=catalog_rows() + pf.RULES, artifact=artifact, gate=gate))
+    raise typer.Exit(1 if result.exit_code == 1 or gate else result.exit_code)
 
 
 class WhoamiOutput(str, Enum):

@@ -151,7 +151,7 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
         findings.append(Finding(
             id=problem.id, check=problem.id, status=Status.ERROR, severity=Severity.MEDIUM,
             title="Check could not be loaded", detail=problem.message, stage="evidence"))
-    ranked = rank(consolidate(findings), depths(ordered))
+    ranked = rank(consolidate(findings, {c.id: c.stage for c in ordered}), depths(ordered))
     verdict, reason = decide_verdict(ranked, bundle)
     return Diagnosis(tuple(ranked), verdict, reason, dict(bundle.target))
 
@@ -203,31 +203,28 @@ _ACTIVE = (Status.FAIL, Status.ERROR, Status.WARN)
 _CONFIDENCE_ORDER = ("", "possible", "likely", "certain")
 
 
-def consolidate(findings: list[Finding]) -> list[Finding]:
-    """One finding per id. When several checks speak about the same cause (e.g. the log check confirms
-    principal_not_mapped), the owning check's finding absorbs the others: their detail, evidence and
-    best confidence; a claim stands in for an owner that passed or was skipped."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(finding.id, []).append(finding)
+def consolidate(findings: list[Finding], stages: dict[str, str]) -> list[Finding]:
+    """One active finding per cause. A check may report another check's id (the log check confirming
+    principal_not_mapped); it is ranked at that cause's stage, and when the owning check also failed or
+    warned, the owner's finding absorbs it (detail, evidence, best confidence). Findings of checks that
+    passed or were skipped stay as they are: every check keeps its own line."""
+    findings = [replace(f, stage=stages[f.id]) if f.id != f.check and f.id in stages else f for f in findings]
+    owners = {f.id: f for f in findings if f.check == f.id and f.status in _ACTIVE}
+    absorbed: dict[str, list[Finding]] = {}
     out = []
-    for fid, group in groups.items():
-        if len({f.check for f in group}) != len(group):  # one finding per check; load problems stay apart
-            out.extend(group)
-            continue
-        active = sorted((f for f in group if f.status in _ACTIVE), key=lambda f: _STATUS_ORDER[f.status])
-        owner = next((f for f in group if f.check == fid), None)
-        primary = owner if owner is not None and owner.status in _ACTIVE else (active[0] if active else owner or group[0])
-        others = [f for f in group if f is not primary]
-        notes = [f"{'Also' if f.status in _ACTIVE else f'The {f.check} check itself was {f.status.value}'}: {f.detail}"
-                 for f in others if f.detail]
-        evidence = tuple(dict.fromkeys(primary.evidence + tuple(e for f in others for e in f.evidence if f.status in _ACTIVE)))
-        confidence = max((f.confidence for f in [primary, *others] if f.status in _ACTIVE or f is primary),
-                         key=_CONFIDENCE_ORDER.index)
-        fix = primary.fix or next((f.fix for f in others if f.fix and f.status in _ACTIVE), ())
-        stage = owner.stage if owner is not None else primary.stage  # ranked where the cause belongs
-        out.append(replace(primary, detail="\n".join([primary.detail, *notes]).strip(), evidence=evidence,
-                           confidence=confidence, fix=fix, stage=stage))
+    for f in findings:
+        owner = owners.get(f.id)
+        if owner is not None and f is not owner and f.status in _ACTIVE:
+            absorbed.setdefault(f.id, []).append(f)
+        else:
+            out.append(f)
+    for i, f in enumerate(out):
+        extra = absorbed.get(f.id) if f is owners.get(f.id) else None
+        if extra:
+            out[i] = replace(
+                f, detail="\n".join([f.detail, *(f"Also ({x.check}): {x.detail}" for x in extra if x.detail)]).strip(),
+                evidence=tuple(dict.fromkeys(f.evidence + tuple(e for x in extra for e in x.evidence))),
+                confidence=max([f.confidence, *(x.confidence for x in extra)], key=_CONFIDENCE_ORDER.index))
     return out
 
 

@@ -52,8 +52,29 @@ def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock)
+    _audit(ctx)
+    return ctx.data
+
+
+def _audit(ctx) -> None:
     from .aws import operations_made
     from .kube import requests_made
     ctx.data["collection"]["operations"] = operations_made()
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
+
+
+# `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
+PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
+
+
+def collect_preflight(options, explain) -> dict:
+    """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
+    the plan within what is left of the deadline, so the findings can say why."""
+    clock = Clock(options.timeout)
+    ctx = Context(options)
+    ctx.deadline = clock.deadline
+    run_graph(plan(PREFLIGHT), ctx, clock)
+    if explain(ctx.data) and clock.left() > 0:
+        run_graph(plan(tuple(c.name for c in COLLECTORS if c.name not in PREFLIGHT)), ctx, clock)
+    _audit(ctx)
     return ctx.data

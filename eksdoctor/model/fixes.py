@@ -237,3 +237,21 @@ def clock_sync(platform: str | None, wsl: bool = False) -> str:
 def endpoint_access(t: Target, cidrs: tuple[str, ...]) -> str:
     config = f"endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs={','.join(cidrs)}"
     return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --resources-vpc-config {q(config)}"
+
+
+def grant_rbac(attributes: dict, username: str, why: str) -> tuple[FixStep, ...]:
+    """The least RBAC that allows one SelfSubjectAccessReview's resourceAttributes to `username`:
+    a Role + RoleBinding in its namespace, or a ClusterRole + ClusterRoleBinding when it has none."""
+    verb, resource = attributes.get("verb") or "get", attributes.get("resource") or "*"
+    group, sub = attributes.get("group") or "", attributes.get("subresource") or ""
+    namespace = attributes.get("namespace")
+    name = "-".join(p for p in ("eksdoctor", verb if verb != "*" else "all", resource if resource != "*" else "all", sub) if p)
+    name = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower())[:63].strip("-")
+    full = resource + (f".{group}" if group else "") + (f"/{sub}" if sub else "")
+    ns = f" -n {q(namespace)}" if namespace else ""
+    kind = "role" if namespace else "clusterrole"
+    return (
+        FixStep(f"kubectl create {kind} {q(name)} --verb={q(verb)} --resource={q(full)}{ns}", CLUSTER_ADMIN,
+                f"allows exactly {verb} {full}" + (f" in {namespace}" if namespace else " cluster-wide")),
+        FixStep(f"kubectl create {kind}binding {q(name)} --{kind}={q(name)} --user={q(username)}{ns}", CLUSTER_ADMIN, why),
+    )
