@@ -52,14 +52,12 @@ def _rx(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in " :_-@,=" else "\\" + ch for ch in text)
 
 
-def insights_query(caller_arns: list[str], access_key: str | None = None) -> str:
+def insights_query(caller_arns: list[str]) -> str:
     """The query: the caller's lines, token errors (denials naming no ARN), creator grants and
     aws-auth parse errors when the caller is known; every denial and creator grant otherwise."""
     markers = "|".join(_rx(m) for m in MARKERS)
     if caller_arns:
         wanted = [f"@message like /(?i){'|'.join(_rx(a) for a in caller_arns)}/"]
-        if access_key:
-            wanted.append(f'@message like "{access_key}"')
         wanted.append('(@message like /access denied/ and @message not like /arn=|"arn":/)')
         wanted.append(f"@message like /{'|'.join(_rx(m) for m in MARKERS[1:])}/")
         where = " or ".join(wanted)
@@ -139,9 +137,9 @@ def collect_logs(ctx) -> None:
     budget = min(TIMEOUT - 3.0, float(ctx.options.timeout) - float(begun) - 2.0)
     progress = Progress()
     run = _Run(ctx, creds, log_group(cluster), start, end, time.monotonic() + max(1.0, budget), progress)
-    caller_arns, access_key = _caller(ctx, creds)
+    caller_arns = _caller(ctx)
     try:
-        refused = _query_window(run, insights_query(caller_arns, access_key), start, end)
+        refused = _query_window(run, insights_query(caller_arns), start, end)
         if refused:
             _filter_events(run, caller_arns)
     finally:
@@ -155,8 +153,9 @@ def _collected_at(ctx) -> datetime:
         return datetime.now(timezone.utc)
 
 
-def _caller(ctx, creds) -> tuple[list[str], str | None]:
-    """The caller's raw and canonical ARNs (from sts:GetCallerIdentity as exec) and access key id."""
+def _caller(ctx) -> list[str]:
+    """The caller's raw and canonical ARNs (from sts:GetCallerIdentity as exec). Not its access key id:
+    the query is recorded in the bundle, and the authenticator's lines for a known key name its ARN."""
     found: list[str] = []
     for record in ctx.data["aws"].get("sts:GetCallerIdentity") or []:
         arn = (record.get("response") or {}).get("Arn") if record.get("as") == "exec" else None
@@ -166,15 +165,7 @@ def _caller(ctx, creds) -> tuple[list[str], str | None]:
                 found.append(arns.canonicalize(arn))
             except arns.ArnError:
                 pass
-    exec_creds = ctx.fact("exec_creds")
-    key = None
-    if exec_creds is not None and exec_creds.session is not None:
-        try:
-            resolved = exec_creds.session.get_credentials()
-            key = resolved.access_key if resolved is not None else None
-        except Exception:  # resolving again must not end the collector; the key only narrows the query
-            key = None
-    return list(dict.fromkeys(found)), key
+    return list(dict.fromkeys(found))
 
 
 def _query_window(run: _Run, query: str, start: int, end: int) -> bool:
