@@ -1,15 +1,17 @@
 """The collection plan: which collectors run, after which others, and how the bundle is finished."""
 from __future__ import annotations
 
-from . import cloud, cluster_access, cluster_api, local
+from . import cloud, cluster_access, cluster_api, local, logs
 from .context import Context
 from .graph import Clock, Collector, run_graph
 
 # Ready collectors start in this order, so the longest chains go first: the authenticator's Logs
-# Insights query, when the plan has one, must be listed first (it runs longest and overlaps the rest;
-# tests/unit/test_plan.py), then kubeconfig → exec plugin → probe, which the Kubernetes reads wait on.
+# Insights query is listed first (tests/unit/test_plan.py): it starts as soon as the caller is known
+# (the caller's ARNs narrow it), runs longest and overlaps the rest; then kubeconfig → exec plugin →
+# probe, which the Kubernetes reads wait on.
 # `after=` lists only what a collector reads from another; every other edge would serialise calls.
 COLLECTORS = [
+    Collector("logs", logs.collect_logs, after=("identity_exec",), timeout=logs.TIMEOUT),
     Collector("kubeconfig", local.collect_kubeconfig, timeout=10),
     Collector("exec_plugin", local.collect_exec, after=("kubeconfig",), timeout=local.EXEC_TIMEOUT + 5),
     Collector("exec_credentials", cloud.collect_exec_credentials, after=("kubeconfig",), timeout=30),
@@ -67,8 +69,30 @@ def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock, workers=workers(ctx.environ))
+    _audit(ctx)
+    return ctx.data
+
+
+def _audit(ctx) -> None:
     from .aws import operations_made
     from .kube import requests_made
     ctx.data["collection"]["operations"] = operations_made()
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
+
+
+# `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
+PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
+
+
+def collect_preflight(options, explain) -> dict:
+    """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
+    the plan within what is left of the deadline, so the findings can say why."""
+    clock = Clock(options.timeout)
+    ctx = Context(options)
+    ctx.deadline = clock.deadline
+    run_graph(plan(PREFLIGHT), ctx, clock, workers=workers(ctx.environ))
+    if explain(ctx.data) and clock.left() > 0:
+        run_graph(plan(tuple(c.name for c in COLLECTORS if c.name not in PREFLIGHT)), ctx, clock,
+                  workers=workers(ctx.environ))
+    _audit(ctx)
     return ctx.data
