@@ -81,9 +81,11 @@ def make_scale_bundle(rows: int, entries: int, events: int) -> dict:
 
 
 def aws_auth_manifest(rows: int) -> str:
-    import yaml
-    return yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "aws-auth", "namespace": "kube-system"},
-                           "data": aws_auth_data(rows)}, sort_keys=False, width=1000)
+    """The ConfigMap as `kubectl get configmap aws-auth -o yaml` writes it: each section a literal block."""
+    out = "apiVersion: v1\ndata:\n"
+    for key, text in aws_auth_data(rows).items():
+        out += f"  {key}: |\n" + "".join(f"    {line}\n" for line in text.splitlines())
+    return out + "kind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n"
 
 
 def measure(args: list[str]) -> tuple[float, float, float, int, bytes]:

@@ -10,6 +10,7 @@ import datetime as _dt
 import threading
 
 from .. import __version__
+from .graph import user_agent
 
 _clients_lock = threading.Lock()
 _operations: set[str] = set()  # every AWS operation this process called, as "service:Operation"
@@ -35,6 +36,13 @@ def _audit(model=None, **_) -> None:
         raise _read_only_violation(name)
     with _clients_lock:
         _operations.add(name)
+
+
+def _name_collector(request=None, **_) -> None:
+    """before-send: the User-Agent names the collector (SigV4 never signs it, so it may change here)."""
+    agent = request.headers.get("User-Agent") if request is not None else None
+    if agent:
+        request.headers["User-Agent"] = user_agent(agent.decode() if isinstance(agent, bytes) else agent)
 
 
 def _read_only_violation(operation: str):
@@ -73,6 +81,7 @@ class Credentials:
             if key not in self._clients:
                 client = self.session.create_client(service, region_name=region, config=client_config())
                 client.meta.events.register("before-call", _audit)
+                client.meta.events.register("before-send", _name_collector)
                 self._clients[key] = client
             return self._clients[key]
 

@@ -93,6 +93,13 @@ def current_collector() -> str | None:
     return getattr(_local, "name", None)
 
 
+def user_agent(base: str) -> str:
+    """A User-Agent naming the collector that sends the request (CloudTrail's userAgent shows it;
+    bench/latency.py attributes the lab's requests by it)."""
+    name = current_collector()
+    return f"{base} collector/{name}" if name and " collector/" not in base else base
+
+
 def fan_out(fn: Callable, items, limit: int = 8) -> list:
     """fn(item) for every item at once, at most `limit` at a time; the results in the items' order.
     The threads carry the collector's name (an abandoned collector's late records are dropped) and are

@@ -109,3 +109,16 @@ def test_fan_out_raises_a_calls_exception_in_the_collector():
     run_graph([Collector("boom", collector)], c, Clock(10))
     assert c.data["collection"]["errors"][0]["code"] == "CollectorError"
     assert "ZeroDivisionError" in c.data["collection"]["errors"][0]["message"]
+
+
+def test_requests_name_the_collector_that_sends_them():
+    from eksdoctor.collect.graph import user_agent
+    c = ctx()
+    seen = {}
+
+    def collector(_):
+        seen["inside"] = user_agent("eksdoctor/1")
+        seen["again"] = user_agent(seen["inside"])  # a retried request is not tagged twice
+    run_graph([Collector("iam_caller", collector)], c, Clock(10))
+    assert seen == {"inside": "eksdoctor/1 collector/iam_caller", "again": "eksdoctor/1 collector/iam_caller"}
+    assert user_agent("eksdoctor/1") == "eksdoctor/1"

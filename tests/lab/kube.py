@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import authn, authz, kproto
-from .latency import INTERNAL_HEADER, agent
+from .latency import INTERNAL_HEADER
 from .pki import CA
 from .state import ClusterState, now
 
@@ -156,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             code, doc = r.code, r.body
         self._send(code, doc)
         if latency:
-            latency.log(start, "kube", f"{self.command} {self.path.split('?')[0]}", agent(self.headers.get("User-Agent", "")))
+            latency.log(start, "kube", f"{self.command} {self.path.split('?')[0]}", self.headers.get("User-Agent", ""))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

@@ -7,12 +7,14 @@ authenticator's hop inside AWS, not for the user's network. Lab-only; never impo
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 INTERNAL_HEADER = "X-Lab-Hop"  # set by the stand-in on its STS replay
+_COLLECTOR = re.compile(r"\bcollector/(\w+)")
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,8 @@ class Request:
     end: float  # when it was answered
     server: str  # "aws" or "kube"
     label: str  # "sts:AssumeRole", "eks:GET /clusters/prod", "GET /api"
-    agent: str  # "eksdoctor", "aws-cli", "kubectl", "python" (urllib: the token replay)
+    agent: str  # "eksdoctor", "aws-cli", "kubectl", "python" (botocore's own, e.g. an assume-role provider)
+    collector: str  # the eksdoctor collector that sent it ("collector/NAME" in the User-Agent), or ""
 
 
 class Latency:
@@ -35,9 +38,11 @@ class Latency:
         time.sleep(self.delay)
         return start
 
-    def log(self, start: float, server: str, label: str, agent: str) -> None:
+    def log(self, start: float, server: str, label: str, user_agent: str) -> None:
+        sender = _COLLECTOR.search(user_agent)
         with self._lock:
-            self.requests.append(Request(start, time.monotonic(), server, label, agent))
+            self.requests.append(Request(start, time.monotonic(), server, label, agent(user_agent),
+                                         sender.group(1) if sender else ""))
 
     def wsgi(self, app):
         """The AWS front, delayed and logged."""
@@ -50,7 +55,7 @@ class Latency:
             try:
                 return app(environ, start_response)
             finally:
-                self.log(start, "aws", aws_label(environ, body), agent(environ.get("HTTP_USER_AGENT", "")))
+                self.log(start, "aws", aws_label(environ, body), environ.get("HTTP_USER_AGENT", ""))
         return delayed
 
 
