@@ -64,13 +64,16 @@ def backup(current: ConfigMap, directory: Path, now: datetime | None = None) -> 
     for volatile in ("resourceVersion", "uid", "managedFields", "creationTimestamp", "generation", "selfLink"):
         metadata.pop(volatile, None)
     manifest["metadata"] = metadata
-    path = directory / f"aws-auth-backup-{moment}.yaml"
+    directory.mkdir(parents=True, exist_ok=True)
+    # the resourceVersion in the name: two writers backing up at once save the same object under one name
+    path = directory / f"aws-auth-backup-{moment}-rv{current.resource_version or 0}.yaml"
     write_atomic(path, yaml.safe_dump(manifest, sort_keys=False).encode("utf-8"))
     return path
 
 
 def restore_command(path: Path) -> str:
-    return f"kubectl replace -f {path}"
+    import shlex
+    return f"kubectl replace -f {shlex.quote(str(path))}"
 
 
 def write(client: KubeClient, current: ConfigMap, data: dict) -> ConfigMap:

@@ -60,6 +60,17 @@ def create_access_entry(t: Target, principal: str, *, entry_type: str | None = N
     return cmd
 
 
+def update_access_entry(t: Target, principal: str, *, groups: tuple[str, ...] | None = None,
+                        username: str | None = None) -> str:
+    """--kubernetes-groups replaces the entry's whole list: give every group it should keep."""
+    cmd = f"aws eks update-access-entry{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
+    if groups:
+        cmd += " --kubernetes-groups " + " ".join(q(g) for g in groups)
+    if username:
+        cmd += f" --username {q(username)}"
+    return cmd
+
+
 def associate_access_policy(t: Target, principal: str, policy: str, namespaces: tuple[str, ...] = ()) -> str:
     scope = "type=cluster" if not namespaces else "type=namespace,namespaces=" + ",".join(namespaces)
     return (f"aws eks associate-access-policy{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
