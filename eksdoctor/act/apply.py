@@ -251,10 +251,14 @@ class Runner:
             except configmap.WriteError as exc:
                 raise StepFailed(str(exc)) from None
             try:
-                configmap.verify(self.kube, after)
-            except configmap.WriteError as exc:
+                back = configmap.verify(self.kube, after, written.resource_version,
+                                        lambda data: edits.apply_edits(data, step.edits) == data)
+            except (configmap.WriteError, edits.EditError) as exc:
                 raise StepFailed(str(exc)) from None
-            self.snap = replace(self.snap, aws_auth=written.obj)
+            self.snap = replace(self.snap, aws_auth=back.obj)
+            if back.resource_version != written.resource_version:
+                return (f"aws-auth written (resourceVersion {written.resource_version}); someone else wrote after it "
+                        f"({back.resource_version}) and the change is still in place")
             return f"aws-auth written (resourceVersion {written.resource_version}) and read back identical"
         raise StepFailed(f"gave up: aws-auth kept changing ({MAX_CONFLICTS + 1} attempts); nothing was overwritten")
 

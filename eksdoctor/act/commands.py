@@ -59,6 +59,10 @@ def grant(*, cluster: str, region: str | None, profile: str | None, arn: str, po
     if read is None:
         return INCOMPLETE
     snap, kube = read
+    if snap.mode == "CONFIG_MAP" and snap.aws_auth_state == "unreadable":
+        echo(f"eksdoctor: mode CONFIG_MAP grants through aws-auth, which cannot be read as {snap.caller or 'these credentials'}: "
+             f"{snap.aws_auth_note}")
+        return INCOMPLETE
     try:
         who = grantee(snap, arn)
         plan = preview(plan_grant(snap, req, who), snap, options)

@@ -88,11 +88,19 @@ def write(client: KubeClient, current: ConfigMap, data: dict) -> ConfigMap:
     return ConfigMap(result["body"])
 
 
-def verify(client: KubeClient, data: dict) -> None:
+def verify(client: KubeClient, data: dict, version: str | None = None, still_applied=None) -> ConfigMap:
+    """Read back: the version written must hold exactly `data`; a newer version (another writer came right
+    after) must still hold the change (`still_applied(data)`)."""
     now = read(client)
+    if now is not None and version and now.resource_version != version:
+        if still_applied is not None and still_applied(now.data):
+            return now
+        raise WriteError("aws-auth changed again right after this write and no longer holds the change; check it with: "
+                         "kubectl get configmap aws-auth -n kube-system -o yaml")
     if now is None or now.data != data:
         raise WriteError("aws-auth read back differently from what was written; check it with: "
                          "kubectl get configmap aws-auth -n kube-system -o yaml")
+    return now
 
 
 def _message(result: dict) -> str:

@@ -64,7 +64,7 @@ def test_removing_and_rewriting_touch_only_their_rows():
     data = edits.apply_edits(SEED, [edits.AddRow(pathed, "deployer", ("devs",))])
     fixed = edits.apply_edits(data, [edits.RewriteArn(pathed, f"arn:aws:iam::{A}:role/deployer")])
     assert rows(fixed)[-1][0] == f"arn:aws:iam::{A}:role/deployer"
-    assert fixed["mapRoles"].replace(f"role/deployer\n", "role/ci/deployer\n") == data["mapRoles"]
+    assert fixed["mapRoles"].replace("role/deployer\n", "role/ci/deployer\n") == data["mapRoles"]
 
 
 def test_removing_the_last_row_leaves_an_empty_list():
