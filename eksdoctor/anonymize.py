@@ -1,8 +1,10 @@
 """Anonymise a (redacted) bundle for a ticket: account ids, ARNs' resource names, cluster names and
 endpoints become stable pseudonyms (bundle spec, Redaction), so the problem's structure survives.
 
-Pure. Same input → same pseudonym within a bundle (counters in order of first sight over sorted
-keys; no hashes, which a 12-digit account id could be brute-forced from). Structure is kept: an ARN
+Pure. Same input → same pseudonym within a bundle (numbered in order of first sight over sorted
+keys, then spread out: no hashes, which a 12-digit account id could be brute-forced from). Two
+pseudonyms of a kind differ in at least three characters, so no "one character off" near miss is
+invented, and names equal but for case stay so (aws-auth compares case-insensitively). Structure is kept: an ARN
 stays a valid ARN of the same partition, service, region and type; a role path keeps its number of
 segments; `AWSReservedSSO_<set>_<hex>` names and `aws-reserved/sso.amazonaws.com/<region>/` paths,
 AWS-owned ARNs (`…::aws:…`), regions and service names stay as they are. It never touches secrets:
@@ -32,13 +34,47 @@ KEEP = {
 }
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _spread(n: int, alphabet: str, width: int) -> str:
+    """The n-th of a scattered sequence of `width`-character words (a bijection mod len**width)."""
+    size = len(alphabet) ** width
+    value = (n * 48271 * 2654435761 + 12345) % size
+    out = []
+    for _ in range(width):
+        value, digit = divmod(value, len(alphabet))
+        out.append(alphabet[digit])
+    return "".join(out)
+
+
+def _far(word: str, others) -> bool:
+    return all(sum(a != b for a, b in zip(word, o)) >= 3 for o in others if len(o) == len(word))
+
+
+def _case_like(original: str, pseudonym: str) -> str:
+    if original.isupper():
+        return pseudonym.upper()
+    return pseudonym[:1].upper() + pseudonym[1:] if original[:1].isupper() else pseudonym
+
+
 class Pseudonyms:
     """value → pseudonym, one numbering per kind, fixed at first sight."""
 
     def __init__(self) -> None:
         self.table: dict[str, str] = {}
-        self._folded: dict[str, str] = {}  # casefolded name -> the spelling first seen
         self._counts: dict[str, int] = {}
+        self._words: dict[str, list[str]] = {}
+        self._folded: dict[str, str] = {}
+
+    def _word(self, kind: str, alphabet: str, width: int) -> str:
+        """A fresh word for this kind, at least three characters from every earlier one."""
+        used = self._words.setdefault(kind, [])
+        while True:
+            word = _spread(self._next(kind), alphabet, width)
+            if _far(word, used):
+                used.append(word)
+                return word
 
     def pattern(self) -> re.Pattern | None:
         """Matches any known value as a whole word (longest first); rebuilt when the table grows."""
@@ -54,8 +90,7 @@ class Pseudonyms:
 
     def account(self, value: str) -> str:
         if value not in self.table:
-            n = self._next("account")  # the number twice: any two pseudonyms differ in two places,
-            self.table[value] = f"9{n:05d}{n:06d}"  # so none looks like a one-digit typo of another
+            self.table[value] = "9" + self._word("account", "0123456789", 11)
         return self.table[value]
 
     def name(self, value: str, kind: str) -> str:
@@ -63,31 +98,32 @@ class Pseudonyms:
             return value
         if value.startswith("AWSServiceRoleFor"):  # service-linked role names are AWS's
             return value
-        if value not in self.table and value.casefold() in self._folded:
-            # a name that differs only in case keeps that relation (aws-auth matches case-insensitively)
-            self.table[value] = _same_case(value, self.table[self._folded[value.casefold()]])
         if value not in self.table:
-            self._folded[value.casefold()] = value
-            sso = _SSO.match(value)
-            if sso:
-                new = f"AWSReservedSSO_{self.name(sso.group(1), 'PermissionSet')}_{self._next('ssohex'):016x}"
-            elif "@" in value:
-                new = f"{kind}{self._next(kind)}@example.invalid"
+            folded = value.casefold()
+            if folded not in self._folded:
+                self._folded[folded] = self._fresh(value, kind)
+            new = _case_like(value, self._folded[folded])
+            if "@" in value:
                 self.table.setdefault(value.replace("@", "-"), new.replace("@", "-"))  # {{SessionName}} form
-            elif re.fullmatch(r"i-[0-9a-f]{8,17}", value):
-                new = f"i-{self._next('instance'):0{len(value) - 2}x}"
-            else:
-                n = self._next(kind)  # "role-3x3": two pseudonyms are never one edit apart (no false near-misses)
-                new = _same_case(value, f"{kind}-{n}x{n}")
             self.table[value] = new
         return self.table[value]
+
+    def _fresh(self, value: str, kind: str) -> str:
+        sso = _SSO.match(value)
+        if sso:
+            return f"AWSReservedSSO_{self.name(sso.group(1), 'PermissionSet')}_{self._word('ssohex', '0123456789abcdef', 16)}"
+        if "@" in value:
+            return f"{kind}-{self._word(kind, _LETTERS, 6)}@example.invalid"
+        if re.fullmatch(r"i-[0-9a-f]{8,17}", value, re.I):
+            return "i-" + self._word("instance", "0123456789abcdef", len(value) - 2)
+        return f"{kind}-{self._word(kind, _LETTERS, 6)}"
 
     def host(self, host: str) -> str:
         if host in self.table:
             return self.table[host]
         eks = _EKS_HOST.match(host)
         if eks:
-            label = f"{self._next('endpoint'):0{len(eks.group(1))}X}"
+            label = self._word("endpoint", "0123456789ABCDEF", len(eks.group(1)))
             new = f"{label}.{eks.group(2)}.{eks.group(3)}.eks.amazonaws.com{eks.group(4) or ''}"
         else:
             try:
@@ -96,17 +132,9 @@ class Pseudonyms:
                 ip = None
             if ip is not None and (ip.is_private or ip.is_loopback):
                 return host  # says "private endpoint" without naming anyone
-            new = f"203.0.113.{self._next('ip')}" if ip is not None else f"endpoint-{self._next('endpoint')}.example.invalid"
+            new = f"203.0.113.{self._next('ip')}" if ip is not None else f"endpoint-{self._word('host', _LETTERS, 6)}.example.invalid"
         self.table[host] = new
         return new
-
-
-def _same_case(original: str, pseudonym: str) -> str:
-    if original == original.lower():
-        return pseudonym.lower()
-    if original == original.upper():
-        return pseudonym.upper()
-    return pseudonym[:1].upper() + pseudonym[1:] if original[:1].isupper() else pseudonym
 
 
 def _segment(p: Pseudonyms, value: str, kind: str) -> str:
@@ -153,18 +181,19 @@ def _register(p: Pseudonyms, data) -> None:
             for k in sorted(value, key=str):
                 walk(value[k], str(k))
         elif isinstance(value, list):
-            for item in value:
+            for i, item in enumerate(value):
                 walk(item, key)
+                if item in ("--cluster-name", "--cluster-id", "-i") and i + 1 < len(value) and isinstance(value[i + 1], str):
+                    p.name(value[i + 1], "cluster")  # exec plugin args name the cluster the token is for
         elif isinstance(value, str):
             for match in _ARN.finditer(value):
                 anonymize_arn(p, match.group(0).rstrip("."))
-            if key in ("cluster", "clusterName") and not value.startswith("arn:"):
+            if key in ("cluster", "clusterName", "x-k8s-aws-id") and not value.startswith("arn:"):
                 p.name(value, "cluster")
             for url in _URL.finditer(value):
                 host = _host(url.group(0))
                 if key in ("endpoint", "server") or _EKS_HOST.match(host):
                     p.host(host)
-    _register_kubeconfig(p, data)
     target = data.get("target") if isinstance(data.get("target"), dict) else {}
     if isinstance(target.get("cluster"), str):
         p.name(target["cluster"], "cluster")
@@ -173,38 +202,6 @@ def _register(p: Pseudonyms, data) -> None:
         if isinstance(cluster, dict) and isinstance(cluster.get("name"), str):
             p.name(cluster["name"], "cluster")
     walk(data)
-
-
-_CLUSTER_FLAGS = ("--cluster-name", "--cluster-id", "-i")
-
-
-def _register_kubeconfig(p: Pseudonyms, data: dict) -> None:
-    """Context, cluster and user names of the kubeconfig, and cluster names in exec plugin args."""
-    local = data.get("local") if isinstance(data.get("local"), dict) else {}
-    kc = local.get("kubeconfig") if isinstance(local.get("kubeconfig"), dict) else {}
-    merged = kc.get("merged") if isinstance(kc.get("merged"), dict) else {}
-    for key in ("current_context", "context"):
-        if isinstance(kc.get(key), str):
-            p.name(kc[key], "context")
-    if isinstance(merged.get("current-context"), str):
-        p.name(merged["current-context"], "context")
-    arg_lists = [local.get("exec", {}).get("args") if isinstance(local.get("exec"), dict) else None]
-    for section, kind in (("contexts", "context"), ("clusters", "cluster"), ("users", "user")):
-        for entry in merged.get(section) or []:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str) and not entry["name"].startswith("arn:"):
-                p.name(entry["name"], kind)
-            user = entry.get("user") if isinstance(entry, dict) else None
-            if isinstance(user, dict) and isinstance(user.get("exec"), dict):
-                arg_lists.append(user["exec"].get("args"))
-    for args in arg_lists:
-        args = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
-        for flag, value in zip(args, args[1:]):
-            if flag in _CLUSTER_FLAGS and not value.startswith("arn:"):
-                p.name(value, "cluster")
-        for arg in args:
-            flag, eq, value = arg.partition("=")
-            if eq and flag in _CLUSTER_FLAGS:
-                p.name(value, "cluster")
 
 
 def _scrub(p: Pseudonyms, text: str) -> str:

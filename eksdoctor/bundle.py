@@ -145,6 +145,9 @@ COLLECT_HINTS = {
     "aws:eks:ListAssociatedAccessPolicies": "aws eks list-associated-access-policies --cluster-name {cluster} --principal-arn <ARN> --region {region} --output json",
     "aws:eks:ListNodegroups": "aws eks list-nodegroups --cluster-name {cluster} --region {region} --output json",
     "aws:eks:ListFargateProfiles": "aws eks list-fargate-profiles --cluster-name {cluster} --region {region} --output json",
+    "aws:eks:DescribeNodegroup": "aws eks describe-nodegroup --cluster-name {cluster} --nodegroup-name <NODEGROUP> --region {region} --output json",
+    "aws:eks:DescribeFargateProfile": "aws eks describe-fargate-profile --cluster-name {cluster} --fargate-profile-name <PROFILE> --region {region} --output json",
+    "aws:iam:SimulatePrincipalPolicy": "aws iam simulate-principal-policy --policy-source-arn <YOUR-ROLE-OR-USER-ARN> --action-names eks:AccessKubernetesApi eks:DescribeCluster --output json",
     "aws:cloudtrail:LookupEvents": "aws cloudtrail lookup-events --region {region} --lookup-attributes AttributeKey=EventName,AttributeValue=CreateCluster --output json",
     "kubernetes:configmaps/kube-system/aws-auth": "kubectl get configmap aws-auth -n kube-system -o json",
     "kubernetes:probe": "eksdoctor diagnose --save-bundle bundle.json.gz (records the API server's answer)",
@@ -203,17 +206,19 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _depth_ok(data: Any) -> bool:
-    """No container nested deeper than MAX_JSON_DEPTH. Walks the parsed document without recursion and
-    only through containers: a per-character scan of the text took seconds on 100,000 log events."""
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """No container nested deeper than MAX_JSON_DEPTH. Walks the parsed document level by level (no
+    recursion; list.extend and one comprehension per level do the work at C speed): a per-character
+    scan of the text took seconds on 100,000 log events."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 1
+    while level:
         if depth > MAX_JSON_DEPTH:
             return False
+        children: list = []
+        for node in level:
+            children.extend(node.values() if type(node) is dict else node)
+        level = [c for c in children if type(c) is dict or type(c) is list]
         depth += 1
-        for child in (node.values() if type(node) is dict else node):
-            if type(child) is dict or type(child) is list:
-                stack.append((child, depth))
     return True
 
 

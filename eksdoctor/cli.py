@@ -85,7 +85,7 @@ def _fail_on_ids(ids: list[str]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-EXTRA_IDS = ("preflight_can",)  # findings that are not checks (preflight's answers)
+EXTRA_IDS = ("preflight_can", "preflight_access")  # findings that are not checks (preflight's answers)
 
 
 def _emit(diagnosis, output: Output, verbose: bool, *, artifact: str = "", gate=()) -> None:
@@ -117,10 +117,11 @@ def _analyze(bundle):
 
 
 def _redacted(bundle):
-    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output."""
+    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output
+    (log lines are redacted as they are shown: see redact_bundle)."""
     from .bundle import validate
     from .redact import redact_bundle
-    return validate(redact_bundle(bundle.data), "bundle")
+    return validate(redact_bundle(bundle.data, keep_log_lines=True), "bundle")
 
 
 def _artifact(path: Path) -> str:
@@ -140,6 +141,12 @@ def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
         questions = tuple(parse_question(q) for q in can)
     except QuestionError as exc:
         raise UserError(str(exc)) from None
+    if "since" in values:
+        from .collect.logs import parse_since
+        try:
+            values["since"] = parse_since(values["since"])
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     return Options(kubeconfig=str(kubeconfig) if kubeconfig else None, debug=_state["debug"],
                    questions=questions, **values)
 
@@ -192,6 +199,7 @@ KUBECONFIG_OPT = typer.Option(None, "--kubeconfig", help="kubeconfig file (defau
 TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
 ADMIN_OPT = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin).")
 CAN_OPT = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).')
+SINCE_OPT = typer.Option("1h", "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h, 6h, 2d.")
 
 
 # Options of the commands that change things (grant, migrate, diagnose --fix).
@@ -223,6 +231,7 @@ def diagnose(
     admin_profile: Optional[str] = ADMIN_OPT,
     all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
     can: list[str] = CAN_OPT,
+    since: str = SINCE_OPT,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
     fix: bool = typer.Option(False, "--fix", help="Also show the top finding's fix as a plan of changes (dry run)."),
     apply: bool = APPLY_OPT,
@@ -248,7 +257,8 @@ def diagnose(
     if fix and output is not Output.table:
         raise UserError("--fix prints a plan after the findings: use the table output")
     data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
-                            timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can))
+                            timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can,
+                            since=since))
     if save_bundle is not None:
         write_bundle(_anonymized(data) if anonymize else data, save_bundle)
     bundle = validate(data, "collected evidence")
@@ -318,6 +328,63 @@ def report(
     except OSError as exc:
         raise UserError(f"{out}: cannot write: {exc.strerror or exc}") from None
     typer.echo(f"wrote {out} ({diagnosis.verdict}: {diagnosis.verdict_reason})")
+
+
+@app.command()
+def preflight(
+    cluster: Optional[str] = CLUSTER_OPT,
+    region: Optional[str] = REGION_OPT,
+    can: list[str] = typer.Option([], "--can", help='An action the pipeline needs, e.g. "create deployments -n prod" (repeatable).'),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="Output format (table: one line when all is allowed)."),
+    profile: Optional[str] = PROFILE_OPT,
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    admin_profile: Optional[str] = ADMIN_OPT,
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Decide from a saved bundle instead of collecting."),
+    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here."),
+    fail_on: str = typer.Option("never", "--fail-on", help=FAIL_ON_HELP + " Default: never (only the access gate)."),
+    fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
+) -> None:
+    """Gate a deploy: can this identity reach the cluster, authenticate, and do each --can action?
+    Exit 0 all allowed, 1 an action is denied or access is broken, 2 usage, 3 inconclusive evidence."""
+    from . import preflight as pf
+    from .bundle import load_bundle
+    from .bundle import save_bundle as write_bundle
+    from .bundle import validate
+    from .gate import tripped
+    from .redact import redact_bundle
+
+    threshold = _fail_on(fail_on)
+    ids = _fail_on_ids(fail_on_id)
+    options = _options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
+                       timeout=timeout, admin_profile=admin_profile, can=can)
+    questions = list(zip(can, options.questions))
+    if bundle is not None:
+        data = load_bundle(bundle).data
+    else:
+        from .collect.run import collect_preflight
+        data = collect_preflight(options, lambda d: pf.needs_explaining(validate(d, "collected evidence"), questions))
+        if save_bundle is not None:
+            write_bundle(data, save_bundle)
+    evidence = validate(redact_bundle(data), str(bundle or "collected evidence"))
+    result = pf.evaluate(evidence, questions, _analyze(evidence))
+    diagnosis = pf.combined(result, _analyze(evidence))
+    gate = [f.id for f in tripped(diagnosis, threshold, ids)]
+    if output is Output.table:
+        from rich.console import Console
+
+        from .render.preflight import render_preflight_table
+        render_preflight_table(result, diagnosis, Console(highlight=False))
+    elif output is Output.json:
+        import json
+        sys.stdout.write(json.dumps(pf.document(result, diagnosis), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    else:
+        from .catalog import catalog_rows
+        from .render import render
+        artifact = _artifact(bundle or save_bundle) if (bundle or save_bundle) else ""
+        sys.stdout.write(render(diagnosis, output.value, rules=catalog_rows() + pf.RULES, artifact=artifact, gate=gate))
+    raise typer.Exit(1 if result.exit_code == 1 or gate else result.exit_code)
 
 
 class WhoamiOutput(str, Enum):

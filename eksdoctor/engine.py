@@ -5,12 +5,12 @@ Nothing is dropped: a check that cannot run is `skipped` with its reason, one th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Iterable
 
 from .bundle import Bundle, collect_hint
-from .check import ID_PATTERN, STAGES, Check, CheckDefinitionError, Result
+from .check import STAGES, Check, CheckDefinitionError, Result
 from .findings import CONFIDENCES, Finding, Severity, Status
 from .model.probe import probe_outcome
 
@@ -151,7 +151,7 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
         findings.append(Finding(
             id=problem.id, check=problem.id, status=Status.ERROR, severity=Severity.MEDIUM,
             title="Check could not be loaded", detail=problem.message, stage="evidence"))
-    ranked = rank(consolidate(findings), depths(ordered))
+    ranked = rank(findings, depths(ordered))
     verdict, reason = decide_verdict(ranked, bundle)
     return Diagnosis(tuple(ranked), verdict, reason, dict(bundle.target))
 
@@ -159,10 +159,8 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
 def _finding(check: Check, result: Result) -> Finding:
     if result.confidence not in CONFIDENCES:
         raise ValueError(f"confidence {result.confidence!r} is not one of {CONFIDENCES}")
-    if result.finding_id and not ID_PATTERN.match(result.finding_id):
-        raise ValueError(f"finding id {result.finding_id!r} is not a snake_case id")
     return Finding(
-        id=result.finding_id or check.id,
+        id=check.id,
         check=check.id,
         status=result.status,
         severity=result.severity or check.severity,
@@ -197,38 +195,6 @@ def _run_one(check: Check, bundle: Bundle, done: dict[str, Finding]) -> Finding:
             id=check.id, check=check.id, status=Status.ERROR, severity=check.severity,
             title=f"Check crashed: {check.title}", detail=f"{type(exc).__name__}: {exc}",
             docs=check.docs, stage=check.stage)
-
-
-_ACTIVE = (Status.FAIL, Status.ERROR, Status.WARN)
-_CONFIDENCE_ORDER = ("", "possible", "likely", "certain")
-
-
-def consolidate(findings: list[Finding]) -> list[Finding]:
-    """One finding per id. When several checks speak about the same cause (e.g. the log check confirms
-    principal_not_mapped), the owning check's finding absorbs the others: their detail, evidence and
-    best confidence; a claim stands in for an owner that passed or was skipped."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(finding.id, []).append(finding)
-    out = []
-    for fid, group in groups.items():
-        if len({f.check for f in group}) != len(group):  # one finding per check; load problems stay apart
-            out.extend(group)
-            continue
-        active = sorted((f for f in group if f.status in _ACTIVE), key=lambda f: _STATUS_ORDER[f.status])
-        owner = next((f for f in group if f.check == fid), None)
-        primary = owner if owner is not None and owner.status in _ACTIVE else (active[0] if active else owner or group[0])
-        others = [f for f in group if f is not primary]
-        notes = [f"{'Also' if f.status in _ACTIVE else f'The {f.check} check itself was {f.status.value}'}: {f.detail}"
-                 for f in others if f.detail]
-        evidence = tuple(dict.fromkeys(primary.evidence + tuple(e for f in others for e in f.evidence if f.status in _ACTIVE)))
-        confidence = max((f.confidence for f in [primary, *others] if f.status in _ACTIVE or f is primary),
-                         key=_CONFIDENCE_ORDER.index)
-        fix = primary.fix or next((f.fix for f in others if f.fix and f.status in _ACTIVE), ())
-        stage = owner.stage if owner is not None else primary.stage  # ranked where the cause belongs
-        out.append(replace(primary, detail="\n".join([primary.detail, *notes]).strip(), evidence=evidence,
-                           confidence=confidence, fix=fix, stage=stage))
-    return out
 
 
 def rank(findings: list[Finding], depth: dict[str, int]) -> list[Finding]:

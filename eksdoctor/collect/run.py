@@ -1,7 +1,7 @@
 """The collection plan: which collectors run, after which others, and how the bundle is finished."""
 from __future__ import annotations
 
-from . import cloud, cluster_access, cluster_api, local
+from . import cloud, cluster_access, cluster_api, local, logs
 from .context import Context
 from .graph import Clock, Collector, run_graph
 
@@ -31,6 +31,8 @@ COLLECTORS = [
     Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
     Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
     Collector("aws_auth_admin", cluster_access.collect_aws_auth_as_admin, after=("aws_auth",), timeout=20),
+    # as early as the caller's identity is known (it narrows the query); overlaps everything after it
+    Collector("logs", logs.collect_logs, after=("identity_exec",), timeout=logs.TIMEOUT),
 ]
 
 # `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)
@@ -52,8 +54,29 @@ def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock)
+    _audit(ctx)
+    return ctx.data
+
+
+def _audit(ctx) -> None:
     from .aws import operations_made
     from .kube import requests_made
     ctx.data["collection"]["operations"] = operations_made()
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
+
+
+# `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
+PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
+
+
+def collect_preflight(options, explain) -> dict:
+    """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
+    the plan within what is left of the deadline, so the findings can say why."""
+    clock = Clock(options.timeout)
+    ctx = Context(options)
+    ctx.deadline = clock.deadline
+    run_graph(plan(PREFLIGHT), ctx, clock)
+    if explain(ctx.data) and clock.left() > 0:
+        run_graph(plan(tuple(c.name for c in COLLECTORS if c.name not in PREFLIGHT)), ctx, clock)
+    _audit(ctx)
     return ctx.data

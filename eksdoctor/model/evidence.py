@@ -99,9 +99,9 @@ def target(bundle: Bundle) -> Target:
     ident = identity(bundle)
     partition = (c.partition if c else None) or (arns.partition_of(ident.arn) if ident else None) or "aws"
     return Target(
-        cluster=(c.name if c else None) or t.get("cluster") or "<cluster>",
-        region=(c.region if c else None) or t.get("region") or "<region>",
-        account=(c.account if c else None) or t.get("account") or (ident.account if ident else "") or "<account>",
+        cluster=str((c.name if c else None) or t.get("cluster") or "<cluster>"),  # str: a hand-made target may hold numbers
+        region=str((c.region if c else None) or t.get("region") or "<region>"),
+        account=str((c.account if c else None) or t.get("account") or (ident.account if ident else "") or "<account>"),
         partition=partition,
         auth_mode=c.auth_mode if c else None,
     )

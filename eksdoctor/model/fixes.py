@@ -6,6 +6,7 @@ aws-auth takes path-less role ARNs, access entries take the full ARN with its pa
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from ..findings import AFFECTED_USER, CLUSTER_ADMIN, IAM_ADMIN, FixStep
@@ -87,9 +88,20 @@ def grant_with_access_entry(t: Target, principal: str, policy: str, why: str, na
     )
 
 
+_ERE_SPECIAL = re.compile(r"([.+?*()\[\]{}^$|\\#])")
+_AFTER_ARN = r"([^[:alnum:]+=,.@_/-]|$)"  # no character an IAM name can contain, or the line's end
+
+
+def sed_replace_arn(old: str, new: str, path: str = "aws-auth.yaml") -> str:
+    """Replace one ARN exactly: a longer ARN that merely starts the same (role/dev in role/devops, or
+    role/dev-x) is left alone."""
+    script = "s#" + _ERE_SPECIAL.sub(r"\\\1", old) + _AFTER_ARN + "#" + new + r"\1#"
+    return f"sed -E -i {q(script)} {path}"
+
+
 def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[FixStep, ...]:
     """Edit ARNs in aws-auth with optimistic concurrency (replace fails if someone else edited it)."""
-    edits = tuple(FixStep(f"sed -i {q(f's|{old}|{new}|')} aws-auth.yaml", CLUSTER_ADMIN, why) for old, new in changes)
+    edits = tuple(FixStep(sed_replace_arn(old, new), CLUSTER_ADMIN, why) for old, new in changes)
     return (
         FixStep("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml", CLUSTER_ADMIN,
                 "save the current ConfigMap (also your backup); its resourceVersion guards against concurrent edits"),
@@ -248,3 +260,21 @@ def clock_sync(platform: str | None, wsl: bool = False) -> str:
 def endpoint_access(t: Target, cidrs: tuple[str, ...]) -> str:
     config = f"endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs={','.join(cidrs)}"
     return f"aws eks update-cluster-config{_region(t)} --name {q(t.cluster)} --resources-vpc-config {q(config)}"
+
+
+def grant_rbac(attributes: dict, username: str, why: str) -> tuple[FixStep, ...]:
+    """The least RBAC that allows one SelfSubjectAccessReview's resourceAttributes to `username`:
+    a Role + RoleBinding in its namespace, or a ClusterRole + ClusterRoleBinding when it has none."""
+    verb, resource = attributes.get("verb") or "get", attributes.get("resource") or "*"
+    group, sub = attributes.get("group") or "", attributes.get("subresource") or ""
+    namespace = attributes.get("namespace")
+    name = "-".join(p for p in ("eksdoctor", verb if verb != "*" else "all", resource if resource != "*" else "all", sub) if p)
+    name = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower())[:63].strip("-")
+    full = resource + (f".{group}" if group else "") + (f"/{sub}" if sub else "")
+    ns = f" -n {q(namespace)}" if namespace else ""
+    kind = "role" if namespace else "clusterrole"
+    return (
+        FixStep(f"kubectl create {kind} {q(name)} --verb={q(verb)} --resource={q(full)}{ns}", CLUSTER_ADMIN,
+                f"allows exactly {verb} {full}" + (f" in {namespace}" if namespace else " cluster-wide")),
+        FixStep(f"kubectl create {kind}binding {q(name)} --{kind}={q(name)} --user={q(username)}{ns}", CLUSTER_ADMIN, why),
+    )

@@ -36,7 +36,10 @@ def render_junit(diagnosis, *, gate=()) -> str:
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     cases = []
     for f in diagnosis.findings:
-        case = ET.Element("testcase", {"classname": f"eksdoctor.{f.stage or 'evidence'}", "name": f.id, "time": "0"})
+        question = dict(f.facts).get("question")  # one of several answers of the same check (preflight)
+        name = f.check if f.check == f.id or not f.check else f"{f.check} ({f.id})"  # a check may report another mode's id
+        name = f"{name} [{question}]" if question else name
+        case = ET.Element("testcase", {"classname": f"eksdoctor.{f.stage or 'evidence'}", "name": _clean(name), "time": "0"})
         if f.status is Status.FAIL or (f.status is Status.WARN and f.id in gate):
             ET.SubElement(case, "failure", {"type": f.status.value, "message": _clean(f"{f.severity.value}: {f.title}")}).text = _body(f)
             counts["failures"] += 1

@@ -29,7 +29,7 @@ def test_anonymised_bundle_gives_the_same_diagnosis(path, tmp_path):
     text = out.read_text()
     target = original["target"]
     assert target["account"] not in text
-    assert not re.search(rf"\b{re.escape(target['cluster'])}\b", text)
+    assert not re.search(rf"(?<![\w@.-]){re.escape(target['cluster'])}(?![\w@-])", text)  # as a whole name
     assert anonymised["redaction"]["anonymized"] is True
 
 
@@ -89,3 +89,17 @@ def test_structure_survives_and_names_do_not():
 def test_diagnose_anonymize_needs_save_bundle():
     result = run_cli("diagnose", "--anonymize")
     assert result.code == 2 and "--save-bundle" in result.err
+
+
+def test_pseudonyms_invent_no_near_miss_and_keep_case_relations():
+    from eksdoctor.anonymize import Pseudonyms
+    p = Pseudonyms()
+    names = [p.name(f"team-{i}-deployer", "role") for i in range(60)]
+    assert len(set(names)) == 60
+    for i, a in enumerate(names):  # one character apart would read as an ARN typo
+        for b in names[i + 1:]:
+            assert sum(x != y for x, y in zip(a, b)) >= 3 or len(a) != len(b)
+    accounts = [p.account(f"{111122220000 + i:012d}") for i in range(30)]
+    assert all(len(a) == 12 and a.isdigit() for a in accounts) and len(set(accounts)) == 30
+    upper, lower = p.name("Deployer", "role"), p.name("deployer", "role")
+    assert upper != lower and upper.casefold() == lower.casefold()
