@@ -453,7 +453,6 @@ _GET = "kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml"
 # A step offered as an option, not as part of the fix ("break-glass if nobody can log in", "legacy alternative",
 # "if the cluster is in CONFIG_MAP mode"): a person decides, so it and the steps after it are printed, never run.
 _CONDITIONAL = re.compile(r"alternative|break-glass if|^if |^or ", re.IGNORECASE)
-_SED = re.compile(r"^sed -i '?s\|(?P<old>[^|]+)\|(?P<new>[^|]+)\|'? aws-auth\.yaml$")
 _LOOKUP = re.compile(r"^\$\(aws iam get-(?P<kind>role|user) --(?:role|user)-name (?P<name>\S+) --query \w+\.Arn --output text\)$")
 
 
@@ -538,8 +537,8 @@ def steps_from_fix(fix: tuple[FixStep, ...], t: Target) -> list:
             break
         if step.command == _GET:  # save / sed … / replace: an aws-auth ARN rewrite
             j, rewrites = i + 1, []
-            while j < len(fix) and (m := _SED.match(fix[j].command)):
-                rewrites.append(edits.RewriteArn(m.group("old"), m.group("new")))
+            while j < len(fix) and (arns_changed := fixes.parse_sed_replace_arn(fix[j].command)):
+                rewrites.append(edits.RewriteArn(*arns_changed))
                 j += 1
             if rewrites and j < len(fix) and fix[j].command == "kubectl replace -f aws-auth.yaml":
                 out.append(EditAwsAuth(tuple(rewrites), step.run_as))
