@@ -7,7 +7,8 @@ concurrently without delay. From the sequential run, each request the servers sa
 collector its User-Agent names (or, for the exec plugin's, to the one running then), each collector
 weighs the longest chain of its requests that could not overlap, and the critical-path depth is the
 heaviest path through the plan's `after=` graph. The goal is
-wall / (depth x D) <= 1.3 for the concurrent run. Run by hand or as a CI smoke run:
+wall / (depth x D) <= 1.3 for the concurrent run; since wall includes what no concurrency removes
+(start-up, the exec plugin's own process, analysis), added_ratio shows the network part alone. Run by hand or as a CI smoke run:
 
     .venv/bin/python bench/latency.py [--delay 0.1] [--scenario healthy] [--repeat 3]
 

@@ -32,7 +32,7 @@ def numbers(found: dict[str, str], *keys: str) -> None:
 
 def test_scale_smoke():
     found = figures("scale", "--rows", "40", "--entries", "20", "--events", "200", "--repeat", "1")
-    numbers(found, "rows", "entries", "events", "analyze_s", "analyze_cpu_s", "analyze_peak_mb", "lint_s", "lint_peak_mb")
+    numbers(found, "rows", "entries", "events", "analyze_s", "analyze_cpu_s", "analyze_peak_mb", "lint_s", "lint_cpu_s", "lint_peak_mb")
     assert (found["rows"], found["entries"], found["events"]) == ("40", "20", "200")
 
 

@@ -121,3 +121,14 @@ def test_bad_question_is_a_clear_error():
         parse_question("fly pods")
     with pytest.raises(QuestionError, match="expected"):
         parse_question("create")
+
+
+def test_the_admin_token_is_a_presigned_get_caller_identity_naming_the_cluster():
+    import base64
+
+    from eksdoctor.collect.cluster_access import _presigned_token
+    token = _presigned_token(awscollect.from_keys("admin", "AKIAEXAMPLE", "x", None, "us-east-1"), "prod", "us-east-1")
+    assert token.startswith("k8s-aws-v1.")
+    url = base64.urlsafe_b64decode(token.removeprefix("k8s-aws-v1.") + "==").decode()
+    assert url.startswith("https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity")
+    assert "X-Amz-SignedHeaders=host%3Bx-k8s-aws-id" in url
