@@ -49,7 +49,7 @@ class ApplyClient:
         if creds.session is None:
             raise UserError(f"AWS credentials: {creds.problem['message']}")
         self.creds = creds
-        self.region = region or creds.session.region_name
+        self.region = region or creds.session.get_config_variable("region")
         if not self.region:
             raise UserError("no AWS region: give --region (or set AWS_REGION / a profile region)")
         self._clients: dict = {}
@@ -57,7 +57,7 @@ class ApplyClient:
 
     def _client(self, service: str):
         if service not in self._clients:
-            client = self.creds.session.client(service, region_name=self.region, config=collect_aws.client_config())
+            client = self.creds.session.create_client(service, region_name=self.region, config=collect_aws.client_config())
             client.meta.events.register("before-call", _audit)
             self._clients[service] = client
         return self._clients[service]

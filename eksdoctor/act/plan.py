@@ -453,22 +453,7 @@ _GET = "kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml"
 # A step offered as an option, not as part of the fix ("break-glass if nobody can log in", "legacy alternative",
 # "if the cluster is in CONFIG_MAP mode"): a person decides, so it and the steps after it are printed, never run.
 _CONDITIONAL = re.compile(r"alternative|break-glass if|^if |^or ", re.IGNORECASE)
-_SED = re.compile(r"^s#(?P<old>.+?)\(\[\^.*\]\|\$\)#(?P<new>[^#]+)\\1#$")
 _LOOKUP = re.compile(r"^\$\(aws iam get-(?P<kind>role|user) --(?:role|user)-name (?P<name>\S+) --query \w+\.Arn --output text\)$")
-
-
-def sed_rewrite(command: str) -> edits.RewriteArn | None:
-    """The ARN rewrite a printed `sed` fix makes (fixes.sed_replace_arn), recognised only when that builder
-    prints exactly this command for it; anything else stays a step for a person."""
-    try:
-        argv = shlex.split(command)
-    except ValueError:
-        return None
-    m = _SED.match(argv[3]) if argv[:3] == ["sed", "-E", "-i"] and argv[4:] == ["aws-auth.yaml"] else None
-    if m is None:
-        return None
-    old = re.sub(r"\\(.)", r"\1", m.group("old"))
-    return edits.RewriteArn(old, m.group("new")) if fixes.sed_replace_arn(old, m.group("new")) == command else None
 
 
 def lookup_in(principal: str) -> tuple[str, str] | None:
@@ -552,8 +537,8 @@ def steps_from_fix(fix: tuple[FixStep, ...], t: Target) -> list:
             break
         if step.command == _GET:  # save / sed … / replace: an aws-auth ARN rewrite
             j, rewrites = i + 1, []
-            while j < len(fix) and (rewrite := sed_rewrite(fix[j].command)):
-                rewrites.append(rewrite)
+            while j < len(fix) and (arns_changed := fixes.parse_sed_replace_arn(fix[j].command)):
+                rewrites.append(edits.RewriteArn(*arns_changed))
                 j += 1
             if rewrites and j < len(fix) and fix[j].command == "kubectl replace -f aws-auth.yaml":
                 out.append(EditAwsAuth(tuple(rewrites), step.run_as))

@@ -99,6 +99,15 @@ def sed_replace_arn(old: str, new: str, path: str = "aws-auth.yaml") -> str:
     return f"sed -E -i {q(script)} {path}"
 
 
+_SED_REPLACE_ARN = re.compile(r"^sed -E -i 's#(?P<old>(?:[^#\\]|\\.)+)" + re.escape(_AFTER_ARN) + r"#(?P<new>[^#]+)\\1#' aws-auth\.yaml$")
+
+
+def parse_sed_replace_arn(command: str) -> tuple[str, str] | None:
+    """The (old, new) ARNs of a command sed_replace_arn built, else None (for the --apply planner)."""
+    m = _SED_REPLACE_ARN.match(command)
+    return (re.sub(r"\\(.)", r"\1", m.group("old")), m.group("new")) if m else None
+
+
 def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[FixStep, ...]:
     """Edit ARNs in aws-auth with optimistic concurrency (replace fails if someone else edited it)."""
     edits = tuple(FixStep(sed_replace_arn(old, new), CLUSTER_ADMIN, why) for old, new in changes)
