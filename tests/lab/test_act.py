@@ -301,3 +301,13 @@ def test_migrate_resumes_after_a_crash_verifies_removes_the_rows_and_then_change
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Nothing to change: it is already in place." in again.stdout
     assert aws_auth(w)["metadata"]["resourceVersion"] == version and entries(w) == before
+
+
+def test_grant_in_config_map_mode_stops_when_aws_auth_cannot_be_read(world):
+    w = config_map_world(world, "cm_unreadable")
+    before = aws_auth(w)
+    run = eksdoctor(w, "grant", "--cluster", "prod", "--profile", "dev", "--arn", ALICE, "--group", "devs",
+                    "--apply", "--yes", "--backup-dir", "backups")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout.startswith("eksdoctor: mode CONFIG_MAP grants through aws-auth, which cannot be read as "), run.stdout
+    assert aws_auth(w) == before and not (w.tmp / "backups").exists()

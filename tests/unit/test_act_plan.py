@@ -201,8 +201,17 @@ def test_the_documented_apply_policy_grants_exactly_what_the_apply_path_may_call
     policy = json.loads((ROOT / "docs" / "iam-policy-apply.json").read_text())
     allowed = {a for s in policy["Statement"] if s["Sid"] != "EksdoctorApplyNodeEntries" for a in s["Action"]}
     assert allowed == set(APPLY_OPERATIONS)
-    read_only = json.loads((ROOT / "docs" / "iam-policy.json").read_text())["Statement"][0]["Action"]
-    assert not any(a.split(":")[1].startswith(("Create", "Update", "Associate", "Delete")) for a in read_only)
+
+
+def test_diagnose_stays_read_only_the_writes_are_only_on_the_apply_path():
+    from conftest import ROOT
+    from eksdoctor.act.client import WRITES
+    from eksdoctor.collect.aws import READ_OPERATIONS
+    read_only = json.loads((ROOT / "docs" / "iam-policy.json").read_text())["Statement"]
+    assert [s["Effect"] for s in read_only] == ["Allow"] and set(read_only[0]["Action"]) == set(READ_OPERATIONS)
+    assert READ_OPERATIONS.isdisjoint(WRITES)
+    verbs = ("Create", "Update", "Associate", "Disassociate", "Delete", "Put", "Tag", "Untag", "Attach", "Detach")
+    assert [a for a in READ_OPERATIONS if a.split(":")[1].startswith(verbs)] == []
 
 
 def test_the_apply_path_refuses_any_other_operation_before_sending_it(monkeypatch):
