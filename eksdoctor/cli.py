@@ -16,7 +16,8 @@ import typer
 from . import __version__
 from .errors import UserError
 
-EXIT_CODES = """Exit codes:
+EXIT_CODES = """\b
+Exit codes:
   0  nothing at or above --fail-on (default: high), and access is confirmed or not in question
   1  at least one finding (fail or warn) at or above --fail-on
   2  usage or input error (bad option, unreadable or invalid bundle/kubeconfig)
@@ -132,9 +133,23 @@ def _artifact(path: Path) -> str:
         return path.name
 
 
+def _kubeconfig_file(path: Optional[Path]) -> Optional[str]:
+    """An explicit --kubeconfig must be a kubeconfig: missing or unparseable is a usage error (exit 2).
+    A broken default kubeconfig ($KUBECONFIG, ~/.kube/config) is diagnosed instead: kubectl fails on it too."""
+    if path is None:
+        return None
+    if not path.exists():
+        raise UserError(f"{path}: no such kubeconfig file")
+    from .collect.kubeconfig import read_problem
+    problem = read_problem(str(path))
+    if problem:
+        raise UserError(f"--kubeconfig {problem}")
+    return str(path)
+
+
 def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
     """Collector options from the live-collection flags shared by diagnose, report and preflight;
-    a bad --can question is a usage error before anything is collected."""
+    a bad --can question or --kubeconfig file is a usage error before anything is collected."""
     from .collect import Options
     from .model.question import QuestionError, parse_question
     try:
@@ -149,8 +164,7 @@ def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
             values["since"] = parse_since(values["since"])
         except ValueError as exc:
             raise UserError(str(exc)) from None
-    return Options(kubeconfig=str(kubeconfig) if kubeconfig else None, debug=_state["debug"],
-                   questions=questions, **values)
+    return Options(kubeconfig=_kubeconfig_file(kubeconfig), debug=_state["debug"], questions=questions, **values)
 
 
 def _anonymized(data: dict) -> dict:
@@ -391,9 +405,7 @@ def whoami(
     from .model.whoami import whoami as explain
     from .render.whoami import render_whoami_json, render_whoami_text
 
-    if kubeconfig is not None and not kubeconfig.is_file():
-        raise UserError(f"{kubeconfig}: no such kubeconfig file")
-    data = collect(Options(context=context, kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+    data = collect(Options(context=context, kubeconfig=_kubeconfig_file(kubeconfig), timeout=timeout,
                            debug=_state["debug"]), only=WHOAMI)
     report = explain(validate(data, "collected evidence"))
     sys.stdout.write(render_whoami_json(report) if output is WhoamiOutput.json else render_whoami_text(report))
@@ -484,10 +496,26 @@ def lint(
 
 
 def main() -> None:
-    """Entry point: click handles usage errors (exit 2); ours become one line on stderr."""
+    """Entry point: usage errors (click's and ours) become one line on stderr and exit 2."""
     from .bundle import BundleError
+    click = sys.modules[typer.BadParameter.__module__]  # click's exceptions (typer may vendor click)
+    no_args = getattr(click, "NoArgsIsHelpError", ())
     try:
-        app()
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except no_args as exc:  # bare `eksdoctor`: the help, as click prints it
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "eksdoctor"
+        typer.echo(f"eksdoctor: error: {exc.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        typer.echo(f"eksdoctor: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("eksdoctor: aborted", err=True)
+        sys.exit(130)
     except (UserError, BundleError) as exc:
         typer.echo(f"eksdoctor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
