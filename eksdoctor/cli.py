@@ -486,6 +486,7 @@ def lint(
     elif output in (LintOutput.sarif, LintOutput.junit):
         from .lint_findings import lint_diagnosis, rule_rows
         from .render import render
+        results = [(_artifact(Path(name)), doc) for name, doc in results]  # repository-relative, as code scanning wants
         sys.stdout.write(render(lint_diagnosis(results, against is not None), output.value, rules=rule_rows(),
                                 name="aws-auth lint"))
     else:

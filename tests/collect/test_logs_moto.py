@@ -270,3 +270,13 @@ def test_a_full_answer_with_real_logs_insights_timestamps_queries_only_the_older
     windows = [(s["request"]["startTime"], s["request"]["endTime"]) for s in ctx.data["aws"]["logs:StartQuery"]]
     assert windows == [(start, end), (start, start + 101)]
     assert [len(r["response"]["results"]) for r in ctx.data["aws"]["logs:GetQueryResults"]] == [ROWS_PER_QUERY, 1]
+
+
+@pytest.mark.parametrize("command", [["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_report_and_preflight_read_the_logs_over_since_too(world, tmp_path, command):
+    saved = tmp_path / "b.json"
+    result = run_cli(*command, "--context", "payroll", "--since", "10m", "--save-bundle", str(saved), "--timeout", "60",
+                     env=world, cwd=str(tmp_path))
+    assert "Traceback" not in result.err, result.err
+    request = json.loads(saved.read_text())["aws"]["logs:StartQuery"][0]["request"]
+    assert request["endTime"] - request["startTime"] == 600

@@ -198,3 +198,46 @@ def test_every_format_is_byte_identical_for_the_same_bundle(tmp_path, fmt):
     runs = [run_cli("analyze", "bundle.json", "-o", fmt, cwd=str(tmp_path)) for _ in range(2)]
     runs.append(run_cli("analyze", "bundle.json", "-o", fmt, cwd=str(tmp_path), env={"TZ": "Asia/Tokyo", "LANG": "C"}))
     assert runs[0].out and runs[0].out == runs[1].out == runs[2].out
+
+
+LIVE_OPTIONS = ["--cluster", "--region", "--profile", "--context", "--kubeconfig", "--admin-profile", "--can", "--since",
+                "--save-bundle", "--timeout"]
+
+
+def test_live_commands_share_one_definition_of_each_collection_option():
+    import typer
+
+    from eksdoctor.cli import app
+    commands = typer.main.get_command(app).commands
+    described = {}
+    for name in ("diagnose", "report", "preflight"):
+        params = {opt: p for p in commands[name].params for opt in p.opts}
+        for opt in LIVE_OPTIONS:
+            assert opt in params, f"{name} has no {opt}"
+            described.setdefault(opt, set()).add(params[opt].help)
+    assert {opt: len(helps) for opt, helps in described.items()} == {opt: 1 for opt in LIVE_OPTIONS}
+
+
+@pytest.mark.parametrize("command", [["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_a_live_option_given_with_bundle_is_a_usage_error(tmp_path, command):
+    line = _one_line_error(run_cli(*command, "--bundle", str(SPEC_EXAMPLE), "--cluster", "other", "--since", "2h",
+                                   cwd=str(tmp_path)))
+    assert "--cluster, --since only make sense when collecting live" in line
+    assert not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize("command", [["diagnose"], ["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_since_is_checked_before_collecting_on_every_live_command(tmp_path, command):
+    assert "--since 'soon' is not a duration" in _one_line_error(run_cli(*command, "--since", "soon", cwd=str(tmp_path)))
+
+
+def test_shell_completion_still_answers():
+    import os
+    import subprocess
+    import sys
+    script = str(Path(sys.executable).parent / "eksdoctor")  # completion keys on the program's name
+    env = {**os.environ, "_EKSDOCTOR_COMPLETE": "complete_bash", "COMP_WORDS": "eksdoctor ana", "COMP_CWORD": "1"}
+    proc = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.split() == ["analyze"], proc.stderr
+    shown = subprocess.run([script, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "_eksdoctor_completion" in shown.stdout

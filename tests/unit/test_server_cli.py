@@ -212,6 +212,9 @@ def test_lint_sarif_and_junit_point_at_the_file_line_of_each_slip(tmp_path):
     assert "drops every entry of mapRoles" in failed.text
     assert root.find(".//testcase[@name='node_role_unmapped [aws-auth.yaml]']/failure") is not None
     assert root.find("testsuite").get("name") == "eksdoctor: aws-auth lint"
+    for spelled in ("./aws-auth.yaml", str(tmp_path / "aws-auth.yaml")):  # code scanning wants repository-relative paths
+        again = json.loads(run_cli("lint", spelled, "-o", "sarif", cwd=str(tmp_path)).out)["runs"][0]["results"][0]
+        assert again["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "aws-auth.yaml"
 
 
 def test_lint_junit_has_a_passing_testcase_per_rule_for_a_good_file(tmp_path):
