@@ -228,6 +228,19 @@ def _no_live_options(bundle: Optional[Path], **given) -> None:
         raise UserError(f"--bundle decides from a saved bundle: {', '.join(named)} only make sense when collecting live")
 
 
+# Options of the commands that change things (grant, migrate, diagnose --fix).
+APPLY_OPT = typer.Option(False, "--apply", help="Make the changes (after asking; default: print the plan only).")
+YES_OPT = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
+FORCE_OPT = typer.Option(False, "--force", help="Allow an aws-auth change that removes a node/Fargate role, the last admin, or locks someone out.")
+SWITCH_MODE_OPT = typer.Option(False, "--switch-mode", help="Allow switching the authentication mode (one-way; needs --yes too).")
+BACKUP_DIR_OPT = typer.Option(Path("."), "--backup-dir", help="Where aws-auth backups are written before each change.")
+
+
+def _act_options(yes: bool, force: bool, switch_mode: bool, backup_dir: Path):
+    from .act.apply import Options as ActOptions
+    return ActOptions(yes=yes, force=force, switch_mode=switch_mode, backup_dir=backup_dir)
+
+
 @app.command()
 def diagnose(
     cluster: Optional[str] = CLUSTER_OPT,
@@ -246,8 +259,17 @@ def diagnose(
     can: list[str] = CAN_OPT,
     since: Optional[str] = SINCE_OPT,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
+    fix: bool = typer.Option(False, "--fix", help="Also show the top finding's fix as a plan of changes (dry run)."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    force: bool = FORCE_OPT,
+    switch_mode: bool = SWITCH_MODE_OPT,
+    backup_dir: Path = BACKUP_DIR_OPT,
 ) -> None:
-    """Collect live evidence (read-only), analyse it and print ranked findings with fixes."""
+    """Collect live evidence (read-only), analyse it and print ranked findings with fixes.
+
+    With --fix --apply, eksdoctor makes the changes it can make safely itself (access entries, policy
+    associations, aws-auth edits) as --admin-profile (else --profile), after asking; the rest is printed."""
     from .bundle import save_bundle as write_bundle
     from .bundle import validate
     from .collect import collect
@@ -256,12 +278,24 @@ def diagnose(
     ids = _fail_on_ids(fail_on_id)
     if anonymize and save_bundle is None:
         raise UserError("--anonymize applies to the saved bundle: give --save-bundle FILE too")
+    if (apply or yes or switch_mode) and not fix:
+        raise UserError("--apply, --yes and --switch-mode go with --fix")
+    if fix and output is not Output.table:
+        raise UserError("--fix prints a plan after the findings: use the table output")
     data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
                             timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can,
                             since=since))
     if save_bundle is not None:
         write_bundle(_anonymized(data) if anonymize else data, save_bundle)
-    diagnosis = _analyze(validate(data, "collected evidence"))
+    bundle = validate(data, "collected evidence")
+    diagnosis = _analyze(bundle)
+    if fix:
+        from .act.commands import fix_from_diagnosis
+        from .gate import exit_code, tripped
+        _emit(diagnosis, output, verbose, gate=[f.id for f in tripped(diagnosis, threshold, ids)])
+        code = fix_from_diagnosis(diagnosis, bundle, apply=apply, profile=admin_profile or profile, region=region,
+                                  options=_act_options(yes, force, switch_mode, backup_dir), echo=typer.echo)
+        raise typer.Exit(exit_code(diagnosis, threshold, ids) if code is None else code)
     _finish(diagnosis, output, verbose, threshold, ids, artifact=_artifact(save_bundle) if save_bundle else "")
 
 
@@ -496,6 +530,50 @@ def lint(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def grant(
+    cluster: str = typer.Option(..., "--cluster", help="EKS cluster name."),
+    arn: str = typer.Option(..., "--arn", help="The IAM role or user to grant (a role session's ARN works too)."),
+    policy: list[str] = typer.Option([], "--policy", help="Access policy, e.g. AmazonEKSViewPolicy (repeatable)."),
+    namespace: list[str] = typer.Option([], "--namespace", help="Scope the policy to this namespace (repeatable; default: cluster)."),
+    group: list[str] = typer.Option([], "--group", help="Kubernetes group (repeatable)."),
+    username: Optional[str] = typer.Option(None, "--username", help="Kubernetes username (default: EKS's / ROLE:{{SessionName}})."),
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile that reads the cluster and makes the change."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    force: bool = FORCE_OPT,
+    backup_dir: Path = BACKUP_DIR_OPT,
+) -> None:
+    """Give an IAM principal access the way the cluster's mode allows: an access entry and policy (full ARN),
+    else an aws-auth row (path-less ARN). Prints the plan and the equivalent commands; changes only with --apply."""
+    from .act.commands import grant as run
+    raise typer.Exit(run(cluster=cluster, region=region, profile=profile, arn=arn, policies=policy, namespaces=namespace,
+                         groups=group, username=username, apply=apply,
+                         options=_act_options(yes, force, False, backup_dir), echo=typer.echo))
+
+
+@app.command()
+def migrate(
+    cluster: str = typer.Option(..., "--cluster", help="EKS cluster name."),
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile that reads the cluster and makes the changes."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    switch_mode: bool = SWITCH_MODE_OPT,
+    remove_aws_auth_rows: bool = typer.Option(False, "--remove-aws-auth-rows", help="After every entry verifies, remove the migrated rows from aws-auth."),
+    force: bool = FORCE_OPT,
+    state: Optional[Path] = typer.Option(None, "--state", help="The migration's state file (default: ./eksdoctor-migrate-CLUSTER.json)."),
+    backup_dir: Path = BACKUP_DIR_OPT,
+) -> None:
+    """Move every principal aws-auth maps to an access entry, verify each, then (optionally) remove the rows.
+    A dry run unless --apply; resumable and idempotent."""
+    from .act.commands import migrate as run
+    raise typer.Exit(run(cluster=cluster, region=region, profile=profile, state=state, apply=apply,
+                         remove_rows=remove_aws_auth_rows, options=_act_options(yes, force, switch_mode, backup_dir),
+                         echo=typer.echo))
+
+
 def main() -> None:
     """Entry point: usage errors (click's and ours) become one line on stderr and exit 2."""
     from .bundle import BundleError
@@ -514,9 +592,9 @@ def main() -> None:
     except click.ClickException as exc:
         typer.echo(f"eksdoctor: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("eksdoctor: aborted", err=True)
-        sys.exit(130)
+    except typer.Abort:  # as click's standalone mode answers it
+        typer.echo("Aborted!", err=True)
+        sys.exit(1)
     except (UserError, BundleError) as exc:
         typer.echo(f"eksdoctor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

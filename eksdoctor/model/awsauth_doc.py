@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from . import yamlread
 from .awsauth import SECTIONS
 
 
@@ -54,7 +55,7 @@ def read(text: str) -> AwsAuthDoc:
         except json.JSONDecodeError:
             pass  # YAML flow style, or broken JSON: let the YAML reader say where
     try:
-        nodes = [n for n in yaml.compose_all(text) if n is not None]
+        nodes = [n for n in yamlread.compose_all(text) if n is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -6,6 +6,7 @@ what still works but misleads (reference/authenticator.md §4.2, §4.7, §4.8, �
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -110,11 +111,13 @@ def is_node(m: Mapping) -> bool:
 _ITEM = re.compile(r"^([ \t]*)-[ \t]+\w+[ \t]*:(?:\s|$)")
 
 
-def _item_lines(text: str) -> list[int]:
-    """0-based lines where the section's top-level list items (mappings) start."""
+@functools.lru_cache(maxsize=8)
+def _item_lines(text: str) -> tuple[int, ...]:
+    """0-based lines where the section's top-level list items (mappings) start (read once per text:
+    every row asks for its line)."""
     found = [(i, len(m.group(1))) for i, line in enumerate(text.splitlines()) if (m := _ITEM.match(line))]
     indent = min((d for _, d in found), default=0)
-    return [i for i, d in found if d == indent]
+    return tuple(i for i, d in found if d == indent)
 
 
 def _entry_line(doc: AwsAuthDoc, m: Mapping) -> int | None:
@@ -152,7 +155,7 @@ def lint(doc: AwsAuthDoc, old: AwsAuthDoc | None = None) -> Report:
 def _written_rows(text: str) -> list[tuple[str, bool]]:
     """(ARN, looks like a node row) for each rolearn/userarn written in a section's text, parsed or not."""
     lines = (text or "").splitlines(keepends=True)
-    bounds = _item_lines(text or "") + [len(lines)]
+    bounds = [*_item_lines(text or ""), len(lines)]
     out = []
     for start, end in zip(bounds, bounds[1:]):
         chunk = "".join(lines[start:end])

@@ -162,9 +162,10 @@ def test_a_spinner_with_the_elapsed_time_shows_when_stderr_is_a_terminal(world):
 
 # --- the collector on its own ----------------------------------------------------------------
 
-def context_for(session, cluster: str = "log-big", timeout: float = 60.0) -> Context:
+def context_for(cluster: str = "log-big", timeout: float = 60.0) -> Context:
     ctx = Context(Options(cluster=cluster, region="us-east-1", timeout=timeout), environ={})
-    ctx.set_fact("exec_creds", awscollect.Credentials("exec", session))
+    ctx.set_fact("exec_creds", awscollect.from_keys("exec", KEYS["aws_access_key_id"], KEYS["aws_secret_access_key"],
+                                                    None, KEYS["region_name"]))
     ctx.set_fact("exec_section", {"command": "aws"})
     return ctx
 
@@ -180,7 +181,7 @@ def test_a_full_answer_splits_the_window_until_every_event_is_read(moto, monkeyp
     put(logs, "/aws/eks/log-big/cluster", "authenticator-big",
         [line(now - 3500 + i * 0.25, "info", "access granted", arn=f"arn:aws:iam::{ACCOUNT}:role/r{i}", username=f"u{i}")
          for i in range(total)])
-    ctx = context_for(session)
+    ctx = context_for()
     collect_logs(ctx)
     results = ctx.data["aws"]["logs:GetQueryResults"]
     assert len(results) >= 2 and len(results[0]["response"]["results"]) == ROWS_PER_QUERY
@@ -194,7 +195,7 @@ def test_a_full_answer_splits_the_window_until_every_event_is_read(moto, monkeyp
 def test_refused_logs_insights_falls_back_to_filter_log_events_page_by_page():
     session = boto3.Session(**KEYS)
     client = session.client("logs", region_name="us-east-1")
-    ctx = context_for(session, cluster="prod")
+    ctx = context_for(cluster="prod")
     creds = ctx.fact("exec_creds")
     creds._clients[("logs", "us-east-1")] = client
     client.meta.events.register("before-call", awscollect._audit)
@@ -220,7 +221,7 @@ def test_refused_logs_insights_falls_back_to_filter_log_events_page_by_page():
 def test_a_running_query_is_polled_until_complete():
     session = boto3.Session(**KEYS)
     client = session.client("logs", region_name="us-east-1")
-    ctx = context_for(session, cluster="prod")
+    ctx = context_for(cluster="prod")
     ctx.fact("exec_creds")._clients[("logs", "us-east-1")] = client
     with Stubber(client) as stub:
         stub.add_response("start_query", {"queryId": "q-1"})

@@ -219,3 +219,31 @@ def test_expired_static_token(lab):
     apply_fix(world, first)           # aws eks update-kubeconfig: the exec plugin instead of the pasted token
     assert_kubectl_works(world)
     assert whoami(world)["username"] == "alice"
+
+
+# --- eksdoctor carries out its own fix: diagnose --fix --apply (access entries, policies, aws-auth edits) ---------
+
+@pytest.mark.parametrize("name", ["unmapped_role", "sso_role_path", "assumed_role_rolearn", "access_entry_no_policy"])
+def test_diagnose_fix_apply_makes_kubectl_work(lab, name):
+    world = lab(name)
+    assert run_kubectl(world, "get", "pods").code == 1
+    dry = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix")
+    assert dry.code == 1 and "Dry run: nothing was changed." in dry.out, dry.out + dry.err
+    run = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix", "--apply", "--yes", "--backup-dir", "backups")
+    assert run.code == 0, run.out + run.err
+    assert "\nApplied. Check with: kubectl get pods" in run.out
+    if name == "sso_role_path":   # CONFIG_MAP: the aws-auth edit went through the safe writer
+        assert len(list((world.tmp / "backups").glob("aws-auth-backup-*.yaml"))) == 1
+        assert "and read back identical" in run.out
+    assert_kubectl_works(world)
+
+
+def test_diagnose_fix_apply_prints_what_it_cannot_do_safely_and_changes_nothing(lab):
+    world = lab("aws_auth_yaml_error")
+    cm = world.cluster.objects["configmaps"][("kube-system", "aws-auth")]
+    version = cm["metadata"]["resourceVersion"]
+    run = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix", "--apply", "--yes")
+    assert run.code == 1, run.out + run.err
+    assert "[for cluster admin to run; eksdoctor does not]" in run.out
+    assert "eksdoctor cannot make any of these changes safely itself: they are printed for you to run." in run.out
+    assert world.cluster.objects["configmaps"][("kube-system", "aws-auth")]["metadata"]["resourceVersion"] == version
