@@ -176,7 +176,7 @@ def _row_issues(doc: AwsAuthDoc, m: Mapping) -> list[Issue]:
     if not m.valid:
         return out
     if m.arn:
-        out.extend(Issue(s, msg, m.section, m.where, line, rule) for s, msg, rule in arn_problems(m))
+        out.extend(Issue(s, msg, m.section, m.where, line, rule) for s, msg, rule in arn_issues(m))
     elif m.sso is not None:
         if any(str(k).lower() == "partition" and v for k, v in m.sso.items()):
             add("error", "sso: with `partition` set never matches, even with the feature gate on (an authenticator bug: "
@@ -210,7 +210,12 @@ def _row_issues(doc: AwsAuthDoc, m: Mapping) -> list[Issue]:
     return out
 
 
-def arn_problems(m: Mapping) -> list[tuple[str, str, str]]:
+def arn_problems(m: Mapping) -> list[tuple[str, str]]:
+    """(severity, message) for what is wrong with a row's ARN as the authenticator compares it."""
+    return [(severity, message) for severity, message, _ in arn_issues(m)]
+
+
+def arn_issues(m: Mapping) -> list[tuple[str, str, str]]:
     """(severity, message, rule) for what is wrong with a row's ARN as the authenticator compares it
     (no canonicalisation, no path)."""
     text = m.arn

@@ -251,7 +251,7 @@ def test_a_full_answer_with_real_logs_insights_timestamps_queries_only_the_older
     from datetime import datetime, timezone
     session = boto3.Session(**KEYS)
     client = session.client("logs", region_name="us-east-1")
-    ctx = context_for(session, cluster="prod")
+    ctx = context_for(cluster="prod")
     ctx.fact("exec_creds")._clients[("logs", "us-east-1")] = client
     end = int(datetime.strptime(ctx.data["collected_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
     start = end - 3600
