@@ -26,6 +26,7 @@ class DocProblem:
     line: int | None  # 1-based file line
     message: str
     severity: str = "error"
+    rule: str = "aws_auth_manifest"  # lint's rule id (model/lint.py RULES)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def read(text: str) -> AwsAuthDoc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if _looks_like_manifest(text):
             return AwsAuthDoc({}, "manifest", {}, (DocProblem(line, f"the manifest is not valid YAML ({problem}): "
-                                                             "kubectl would reject the whole ConfigMap"),))
+                                                             "kubectl would reject the whole ConfigMap", rule="aws_auth_yaml_broken"),))
         section = "mapUsers" if "userarn" in text.lower() and "rolearn" not in text.lower() else "mapRoles"
         return AwsAuthDoc({section: text}, "bare-list", {section: 1})
     for node in nodes:
