@@ -239,5 +239,7 @@ def test_shell_completion_still_answers():
     env = {**os.environ, "_EKSDOCTOR_COMPLETE": "complete_bash", "COMP_WORDS": "eksdoctor ana", "COMP_CWORD": "1"}
     proc = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.split() == ["analyze"], proc.stderr
-    shown = subprocess.run([script, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    # typer detects the shell from the parent processes (none under a detached CI runner); name it instead
+    named = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = subprocess.run([script, "--show-completion", "bash"], env=named, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and "_eksdoctor_completion" in shown.stdout
