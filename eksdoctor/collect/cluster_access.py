@@ -1,5 +1,5 @@
 """Collectors for who the cluster lets in: access entries and policies, node and Fargate roles,
-IAM principals, the creator (CloudTrail), RBAC and the Self*Reviews, console permissions.
+IAM principals, the creator (CloudTrail), OIDC identity providers, RBAC and the Self*Reviews, console permissions.
 
 Reads only. Each call's failure is kept as evidence (an AccessDenied says who must look instead).
 A read the caller is refused is repeated with --admin-profile when one was given (`as: admin`).
@@ -89,6 +89,18 @@ def collect_access_entry_details(ctx) -> None:
         request = {"clusterName": name, "principalArn": principal}
         read(ctx, "eks", "DescribeAccessEntry", request)
         read(ctx, "eks", "ListAssociatedAccessPolicies", request)
+
+
+def collect_identity_providers(ctx) -> None:
+    """eks:ListIdentityProviderConfigs, then DescribeIdentityProviderConfig for each (issuer, client id, prefixes)."""
+    name = _cluster(ctx)
+    if not name:
+        return
+    listed = read(ctx, "eks", "ListIdentityProviderConfigs", {"clusterName": name}) or {}
+    for config in (listed.get("identityProviderConfigs") or [])[:MAX_PRINCIPALS]:
+        if isinstance(config, dict) and config.get("name"):
+            read(ctx, "eks", "DescribeIdentityProviderConfig", {
+                "clusterName": name, "identityProviderConfig": {"type": config.get("type") or "oidc", "name": config["name"]}})
 
 
 def collect_nodegroups(ctx) -> None:

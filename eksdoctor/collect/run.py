@@ -24,6 +24,7 @@ COLLECTORS = [
     Collector("access_entries", cluster_access.collect_access_entries, after=("exec_credentials",), timeout=30),
     Collector("access_entry_details", cluster_access.collect_access_entry_details,
               after=("access_entries", "identity_exec"), timeout=30),
+    Collector("identity_providers", cluster_access.collect_identity_providers, after=("exec_credentials",), timeout=20),
     Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
     Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
     Collector("iam_principals", cluster_access.collect_iam_principals,

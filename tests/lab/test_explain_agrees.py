@@ -1,0 +1,139 @@
+"""`eksdoctor explain` against the lab's own server, scenario by scenario.
+
+For every scenario in scenario.py and every caller of the cast (the kubeconfig's own identity, the
+profiles default/dev/sso, the creator `admin`), a fresh valid token is made with the real
+`aws eks get-token` and sent to the Kubernetes stand-in (a SelfSubjectReview). What the stand-in's
+authenticator decided (201 with a username and groups, or 401; the caller's ARN from its "STS response"
+log line) must be what `eksdoctor explain --arn ARN` predicts from the scenario's evidence: the bundle
+that `eksdoctor diagnose --save-bundle` wrote, and the files an admin saves by hand.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import ssl
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+
+from .scenario import CLUSTER, REGION, SCENARIOS
+from .world import run_aws, run_eksdoctor, run_shell
+
+pytestmark = pytest.mark.lab
+
+PROFILES = ("default", "dev", "sso", "admin")
+REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+
+
+def kubeconfig_token(world) -> str:
+    """A fresh token for whoever the user's kubeconfig presents, made with its own exec command (the
+    cluster name put right); for a pasted static token, its signer's profile."""
+    user = yaml.safe_load(world.kubeconfig.read_text())["users"][0]["user"]
+    if "exec" not in user:
+        credential = parse_qs(urlsplit(_url(user["token"])).query)["X-Amz-Credential"][0]
+        owner = next(name for name, (key, _) in world.keys.items() if credential.startswith(key))
+        return profile_token(world, "default" if owner == "alice" else owner)
+    exec_section = user["exec"]
+    args = list(exec_section["args"])
+    if "--cluster-name" in args:
+        args[args.index("--cluster-name") + 1] = CLUSTER
+    env = {e["name"]: e["value"] for e in exec_section.get("env") or []}
+    run = world.run([exec_section["command"], *args], env=env)
+    assert run.code == 0, run.err
+    return json.loads(run.out)["status"]["token"]
+
+
+def profile_token(world, profile: str) -> str:
+    run = run_aws(world, "--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--profile", profile)
+    assert run.code == 0, run.err
+    return json.loads(run.out)["status"]["token"]
+
+
+def _url(token: str) -> str:
+    body = token.removeprefix("k8s-aws-v1.")
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+
+
+def server_decision(world, token: str) -> tuple[str, dict]:
+    """(the caller's STS ARN, what the stand-in made of it) for one token."""
+    before = len(world.cluster.authenticator_log)
+    request = urllib.request.Request(f"{world.kube.url}/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                                     data=json.dumps(REVIEW).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(world.ca.path))))
+    try:
+        with opener.open(request, timeout=30) as resp:
+            status, body = resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, None
+    lines = world.cluster.authenticator_log[before:]
+    sts = next(line for line in lines if 'msg="STS response"' in line)
+    arn = re.search(r' arn=("(?:[^"\\]|\\.)*"|\S+)', sts).group(1)
+    arn = json.loads(arn) if arn.startswith('"') else arn
+    if status == 401:
+        return arn, {"authenticated": False}
+    assert status == 201, (status, body)
+    info = body["status"]["userInfo"]
+    return arn, {"authenticated": True, "username": info["username"],
+                 "groups": [g for g in info["groups"] if g != "system:authenticated"]}
+
+
+def predicted(world, arn: str, *evidence: str) -> dict:
+    run = run_eksdoctor(world, "explain", "--arn", arn, *evidence, "--output", "json")
+    assert run.code == 0, run.err
+    doc = run.json()
+    if not doc["authenticated"]:
+        return {"authenticated": False}
+    return {"authenticated": True, "username": doc["username"], "groups": doc["groups"]}
+
+
+def saved_files(world) -> list[str]:
+    """The evidence an admin saves by hand: aws-auth (kubectl -o yaml), every access entry described with
+    its policies, the mode and the creator; as `explain --aws-auth/--access-entries/--mode/--creator`."""
+    args = ["--mode", world.scenario.auth_mode, "--creator", world.cluster.creator_arn]
+    cm = run_shell(world, "kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml", admin=True)
+    if cm.code == 0:
+        args += ["--aws-auth", "aws-auth.yaml"]
+    if world.scenario.auth_mode != "CONFIG_MAP":
+        listed = run_aws(world, "eks", "list-access-entries", "--cluster-name", CLUSTER, "--output", "json", admin=True)
+        assert listed.code == 0, listed.err
+        docs = [listed.out]
+        for principal in json.loads(listed.out)["accessEntries"]:
+            for op in ("describe-access-entry", "list-associated-access-policies"):
+                run = run_aws(world, "eks", op, "--cluster-name", CLUSTER, "--principal-arn", principal, "--output", "json",
+                              admin=True)
+                assert run.code == 0, run.err
+                docs.append(run.out)
+        (world.tmp / "entries.json").write_text("\n".join(docs))
+        args += ["--access-entries", "entries.json"]
+    return args
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_explain_agrees_with_the_lab_server(lab, name):
+    world = lab(name)
+    bundle = world.tmp / "bundle.json"
+    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin", "--save-bundle", str(bundle))
+    assert run.code in (0, 1, 3) and bundle.is_file(), run.err
+    files = saved_files(world)
+
+    tokens = {"kubeconfig": kubeconfig_token(world), **{p: profile_token(world, p) for p in PROFILES}}
+    seen, disagreements = set(), []
+    for caller, token in tokens.items():
+        arn, server = server_decision(world, token)
+        if arn in seen:
+            continue
+        seen.add(arn)
+        for label, evidence in (("bundle", ["--bundle", str(bundle)]), ("files", files)):
+            if label == "files" and caller != "kubeconfig":
+                continue    # the file inputs once per scenario: the bundle covers every caller
+            guess = predicted(world, arn, *evidence)
+            if guess != server:
+                disagreements.append(f"{caller} {arn} ({label}): server {server}, explain {guess}")
+    assert len(seen) >= 4
+    assert disagreements == []
