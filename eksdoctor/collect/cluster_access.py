@@ -69,16 +69,23 @@ def _caller(ctx) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _asked(ctx) -> str | None:
+    """The principal `explain --cluster` asks about, canonical (None when not asked or not an ARN)."""
+    try:
+        return arns.canonicalize(ctx.options.principal) if ctx.options.principal else None
+    except arns.ArnError:
+        return None
+
+
 def principals_that_matter(ctx) -> list[str]:
-    """Entries to describe: the caller's (matched by path-less ARN), or all of them with --all."""
+    """Entries to describe: the caller's and the asked principal's (matched by path-less ARN), or all
+    of them with --all."""
     entries = ctx.fact("access_entry_arns") or []
     if ctx.options.all_entries:
         return entries[:MAX_PRINCIPALS * 10]
-    _, canonical = _caller(ctx)
-    if not canonical:
-        return []
-    mine = [e for e in entries if arns.same_principal(arns.strip_path(e), arns.strip_path(canonical))]
-    return mine or [canonical]
+    wanted = [c for c in (_caller(ctx)[1], _asked(ctx)) if c]
+    mine = [e for e in entries if any(arns.same_principal(arns.strip_path(e), arns.strip_path(c)) for c in wanted)]
+    return mine or list(dict.fromkeys(wanted))
 
 
 def collect_access_entry_details(ctx) -> None:
@@ -154,7 +161,7 @@ def _iam_names(ctx) -> tuple[set[str], set[str]]:
     account = ctx.data["target"].get("account")
     candidates: list[str] = []
     raw, canonical = _caller(ctx)
-    candidates += [a for a in (canonical,) if a]
+    candidates += [a for a in (canonical, _asked(ctx)) if a]
     candidates += ctx.fact("access_entry_arns") or []
     for record in ctx.data["aws"].get("eks:DescribeNodegroup") or []:
         candidates.append(((record.get("response") or {}).get("nodegroup") or {}).get("nodeRole") or "")

@@ -66,6 +66,10 @@ def _audit(ctx) -> None:
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
 
 
+# `eksdoctor explain --cluster`: the cluster's mapping sources (mode, entries, aws-auth, creator, IAM paths, RBAC)
+EXPLAIN = ("env", "aws_config", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe",
+           "aws_auth", "aws_auth_admin", "access_entries", "access_entry_details", "creator", "iam_principals", "rbac")
+
 # `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
 PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")
 

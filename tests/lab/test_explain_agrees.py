@@ -5,7 +5,8 @@ profiles default/dev/sso, the creator `admin`), a fresh valid token is made with
 `aws eks get-token` and sent to the Kubernetes stand-in (a SelfSubjectReview). What the stand-in's
 authenticator decided (201 with a username and groups, or 401; the caller's ARN from its "STS response"
 log line) must be what `eksdoctor explain --arn ARN` predicts from the scenario's evidence: the bundle
-that `eksdoctor diagnose --save-bundle` wrote, and the files an admin saves by hand.
+that `eksdoctor diagnose --save-bundle` wrote, the files an admin saves by hand, and what
+`eksdoctor explain --cluster prod` reads live.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .world import run_aws, run_eksdoctor, run_shell
 pytestmark = pytest.mark.lab
 
 PROFILES = ("default", "dev", "sso", "admin")
+LIVE = ["--cluster", CLUSTER, "--admin-profile", "admin"]
 REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 
 
@@ -87,6 +89,9 @@ def predicted(world, arn: str, *evidence: str) -> dict:
     run = run_eksdoctor(world, "explain", "--arn", arn, *evidence, "--output", "json")
     assert run.code == 0, run.err
     doc = run.json()
+    # every source gives the whole picture: the mode, and aws-auth wherever the mode consults it
+    assert doc["mode"] == world.scenario.auth_mode, doc["reasons"]
+    assert not any("aws-auth was not read" in r or "were not read" in r for r in doc["reasons"]), doc["reasons"]
     if not doc["authenticated"]:
         return {"authenticated": False}
     return {"authenticated": True, "username": doc["username"], "groups": doc["groups"]}
@@ -123,17 +128,34 @@ def test_explain_agrees_with_the_lab_server(lab, name):
     files = saved_files(world)
 
     tokens = {"kubeconfig": kubeconfig_token(world), **{p: profile_token(world, p) for p in PROFILES}}
-    seen, disagreements = set(), []
+    seen, outcomes, disagreements = set(), set(), []
     for caller, token in tokens.items():
         arn, server = server_decision(world, token)
         if arn in seen:
             continue
         seen.add(arn)
-        for label, evidence in (("bundle", ["--bundle", str(bundle)]), ("files", files)):
-            if label == "files" and caller != "kubeconfig":
-                continue    # the file inputs once per scenario: the bundle covers every caller
+        outcomes.add(server["authenticated"])
+        for label, evidence in (("bundle", ["--bundle", str(bundle)]), ("files", files), ("live", LIVE)):
+            if label != "bundle" and caller != "kubeconfig":
+                continue    # files and live once per scenario: the bundle covers every caller
             guess = predicted(world, arn, *evidence)
             if guess != server:
                 disagreements.append(f"{caller} {arn} ({label}): server {server}, explain {guess}")
-    assert len(seen) >= 4
+    assert len(seen) >= 4 and outcomes == {True, False}    # every scenario lets someone in and keeps someone out
     assert disagreements == []
+
+
+def test_live_explain_reads_aws_auth_only_from_the_named_cluster(lab):
+    """A kubeconfig context that points at another API server: its aws-auth is not this cluster's, so live
+    explain leaves it out and says so, and answers from the rest (the mode, the access entries)."""
+    world = lab("healthy")
+    doc = yaml.safe_load(world.kubeconfig.read_text())
+    doc["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:9"
+    other = world.tmp / "other.yaml"
+    other.write_text(yaml.safe_dump(doc))
+    run = run_eksdoctor(world, "explain", "--arn", world.cluster.creator_arn, *LIVE, "--kubeconfig", str(other), "-o", "json")
+    assert run.code == 0, run.err
+    answer = run.json()
+    assert answer["reasons"][0] == (f"aws-auth and RBAC were not read: the kubeconfig context points at https://127.0.0.1:9, "
+                                    f"not {world.cluster.endpoint} (give --context)")
+    assert (answer["mode"], answer["authenticated"], answer["matched_by"]) == ("API_AND_CONFIG_MAP", True, "access entry")
