@@ -4,8 +4,9 @@ For every scenario in scenario.py and every caller of the cast (the kubeconfig's
 profiles default/dev/sso, the creator `admin`), a fresh valid token is made with the real
 `aws eks get-token` and sent to the Kubernetes stand-in (a SelfSubjectReview). What the stand-in's
 authenticator decided (201 with a username and groups, or 401; the caller's ARN from its "STS response"
-log line) must be what `eksdoctor explain --arn ARN` predicts from the scenario's evidence: the bundle
-that `eksdoctor diagnose --save-bundle` wrote, the files an admin saves by hand, and what
+log line), and for a caller it lets in whether its authorizer allows `list pods` in `default` (a
+SelfSubjectAccessReview), must be what `eksdoctor explain --arn ARN` predicts from the scenario's evidence: the bundle
+that `eksdoctor diagnose --all --save-bundle` wrote (every entry described), the files an admin saves by hand, and what
 `eksdoctor explain --cluster prod` reads live.
 """
 from __future__ import annotations
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.lab
 PROFILES = ("default", "dev", "sso", "admin")
 LIVE = ["--cluster", CLUSTER, "--admin-profile", "admin"]
 REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+ACCESS_REVIEW = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                 "spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}}
 
 
 def kubeconfig_token(world) -> str:
@@ -60,19 +63,23 @@ def _url(token: str) -> str:
     return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
 
 
-def server_decision(world, token: str) -> tuple[str, dict]:
-    """(the caller's STS ARN, what the stand-in made of it) for one token."""
-    before = len(world.cluster.authenticator_log)
-    request = urllib.request.Request(f"{world.kube.url}/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                                     data=json.dumps(REVIEW).encode(), method="POST",
+def post(world, path: str, body: dict, token: str) -> tuple[int, dict | None]:
+    """POST to the stand-in with a bearer token, straight (no proxy), trusting the lab CA."""
+    request = urllib.request.Request(f"{world.kube.url}{path}", data=json.dumps(body).encode(), method="POST",
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
                                          urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(world.ca.path))))
     try:
         with opener.open(request, timeout=30) as resp:
-            status, body = resp.status, json.loads(resp.read())
+            return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
-        status, body = exc.code, None
+        return exc.code, None
+
+
+def server_decision(world, token: str) -> tuple[str, dict]:
+    """(the caller's STS ARN, what the stand-in made of it) for one token."""
+    before = len(world.cluster.authenticator_log)
+    status, body = post(world, "/apis/authentication.k8s.io/v1/selfsubjectreviews", REVIEW, token)
     lines = world.cluster.authenticator_log[before:]
     sts = next(line for line in lines if 'msg="STS response"' in line)
     arn = re.search(r' arn=("(?:[^"\\]|\\.)*"|\S+)', sts).group(1)
@@ -81,8 +88,10 @@ def server_decision(world, token: str) -> tuple[str, dict]:
         return arn, {"authenticated": False}
     assert status == 201, (status, body)
     info = body["status"]["userInfo"]
+    code, review = post(world, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ACCESS_REVIEW, token)
+    assert code == 201, code
     return arn, {"authenticated": True, "username": info["username"],
-                 "groups": [g for g in info["groups"] if g != "system:authenticated"]}
+                 "groups": [g for g in info["groups"] if g != "system:authenticated"], "allowed": review["status"]["allowed"]}
 
 
 def predicted(world, arn: str, *evidence: str) -> dict:
@@ -94,7 +103,8 @@ def predicted(world, arn: str, *evidence: str) -> dict:
     assert not any("aws-auth was not read" in r or "were not read" in r for r in doc["reasons"]), doc["reasons"]
     if not doc["authenticated"]:
         return {"authenticated": False}
-    return {"authenticated": True, "username": doc["username"], "groups": doc["groups"]}
+    return {"authenticated": True, "username": doc["username"], "groups": doc["groups"],
+            "allowed": doc["authorization"]["allowed"]}
 
 
 def saved_files(world) -> list[str]:
@@ -123,7 +133,7 @@ def saved_files(world) -> list[str]:
 def test_explain_agrees_with_the_lab_server(lab, name):
     world = lab(name)
     bundle = world.tmp / "bundle.json"
-    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin", "--save-bundle", str(bundle))
+    run = run_eksdoctor(world, "diagnose", "--output", "json", "--admin-profile", "admin", "--all", "--save-bundle", str(bundle))
     assert run.code in (0, 1, 3) and bundle.is_file(), run.err
     files = saved_files(world)
 
@@ -138,8 +148,10 @@ def test_explain_agrees_with_the_lab_server(lab, name):
         for label, evidence in (("bundle", ["--bundle", str(bundle)]), ("files", files), ("live", LIVE)):
             if label != "bundle" and caller != "kubeconfig":
                 continue    # files and live once per scenario: the bundle covers every caller
-            guess = predicted(world, arn, *evidence)
-            if guess != server:
+            guess, want = predicted(world, arn, *evidence), dict(server)
+            if label == "files" and guess.get("allowed") is None:
+                guess.pop("allowed", None), want.pop("allowed", None)   # RBAC is not among the files
+            if guess != want:
                 disagreements.append(f"{caller} {arn} ({label}): server {server}, explain {guess}")
     assert len(seen) >= 4 and outcomes == {True, False}    # every scenario lets someone in and keeps someone out
     assert disagreements == []
