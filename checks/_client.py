@@ -96,7 +96,7 @@ def view(bundle: Bundle) -> View:
 def no_exec(v: View) -> Result | None:
     """The pass (or skip) a check about the exec plugin gives when there is no plugin to judge."""
     if v.sel is None:
-        return skipped("the kubeconfig was not collected")
+        return skipped("the kubeconfig was not collected", missing=("local:kubeconfig",))
     if not v.uses_exec:
         return passed(f"the context's user does not use an exec plugin (it authenticates by {v.sel.auth_kind.replace('_', ' ')})")
     return None

@@ -21,7 +21,7 @@ def caller_near_misses(bundle: Bundle, kinds: tuple[str, ...]) -> tuple[object, 
     """(explanation, matching near misses) when the caller is blocked; else a passing Result."""
     x = caller(bundle)
     if x is None:
-        return cannot_tell("the caller's identity was not read")
+        return cannot_tell("the caller's identity was not read", missing=("aws:sts:GetCallerIdentity",))
     if not blocked(bundle, x):
         return passed(f"the caller is mapped ({x.matched_by or 'accepted by the API server'})")
     near = x.near(*kinds)

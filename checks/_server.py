@@ -26,9 +26,10 @@ def not_applicable(reason: str, evidence=()) -> Result:
     return passed(reason, evidence=evidence)
 
 
-def cannot_tell(reason: str, evidence=()) -> Result:
-    """A check that cannot be evaluated for lack of evidence: skipped, with what is missing."""
-    return skipped(reason, evidence=evidence)
+def cannot_tell(reason: str, evidence=(), missing=()) -> Result:
+    """A check that cannot be evaluated for lack of evidence: skipped, with what is missing (and, for
+    the needs in `missing`, the command that collects each)."""
+    return skipped(reason, evidence=evidence, missing=missing)
 
 
 def caller(bundle: Bundle) -> Explanation | None:

@@ -16,7 +16,8 @@ def run(bundle):
         return not_applicable("the caller is not mapped by an access entry with Kubernetes groups")
     r = rbac(bundle)
     if r is None:
-        return cannot_tell("RBAC bindings were not collected: cannot tell whether the groups are bound")
+        return cannot_tell("RBAC bindings were not collected: cannot tell whether the groups are bound",
+                           missing=("kubernetes:clusterrolebindings", "kubernetes:rolebindings"))
     unbound = [g for g in x.groups if not r.group_bound(g)]
     if not unbound:
         return passed(f"every group of the entry is bound: {', '.join(x.groups)}")

@@ -20,7 +20,7 @@ LOG_ACTIONS = "logs:StartQuery, logs:GetQueryResults, logs:FilterLogEvents"
 def run(bundle: Bundle) -> Result:
     r = read(bundle)
     if r.outcome in ("not_collected", "logging_off"):
-        return skipped(r.headline)
+        return skipped(r.headline, missing=("aws:logs:FilterLogEvents",) if r.outcome == "not_collected" else ())
     if r.outcome == "refused":
         t = target(bundle)
         return warned("The authenticator logs could not be read", "\n".join([

@@ -18,7 +18,8 @@ def run(bundle: Bundle) -> Result:
         calls = bundle.aws("eks:DescribeCluster")
         if calls and not any(c.ok for c in calls):
             return skipped(f"eks:DescribeCluster could not be read ({calls[-1].error_code})", evidence=[calls[-1].pointer])
-        return skipped("the eks:DescribeCluster record has no logging section", evidence=[pointer] if pointer else [])
+        return skipped("the eks:DescribeCluster record has no logging section", evidence=[pointer] if pointer else [],
+                       missing=("aws:eks:DescribeCluster",))
     if enabled:
         return passed("the authenticator log type is enabled", evidence=[pointer])
     t = target(bundle)

@@ -14,7 +14,7 @@ def run(v):
     if not v.args or v.args.tool != AWS_CLI or v.args.wrapper:
         return passed(f"the exec plugin is {v.command!r}, not the AWS CLI")
     if not v.run:
-        return skipped("the exec plugin was not run (local.exec not collected)")
+        return skipped("the exec plugin was not run (local.exec not collected)", missing=("local:exec",))
     if v.run.get("resolved_path"):
         return passed(f"kubectl finds the AWS CLI at {v.run['resolved_path']}", evidence=["local.exec"])
     process = v.local.get("process") or {}

@@ -10,7 +10,7 @@ from ._server import blocked, caller, cannot_tell, confidence, evidence_of, not_
 def run(bundle):
     ev = cluster_evidence(bundle)
     if ev.bootstrap is not False:
-        return not_applicable("the creator got admin at creation") if ev.bootstrap else cannot_tell("accessConfig was not read")
+        return not_applicable("the creator got admin at creation") if ev.bootstrap else cannot_tell("accessConfig was not read", missing=("aws:eks:DescribeCluster",))
     x = caller(bundle)
     if x is None or not blocked(bundle, x):
         return passed("bootstrapClusterCreatorAdminPermissions is false, and the caller is mapped")

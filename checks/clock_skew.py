@@ -26,7 +26,7 @@ def run(bundle):
     samples = clock.samples(bundle)
     if not samples:
         return from_logs(bundle, "clock_skew", fix) or \
-            skipped("no server time was recorded (no probe or STS answer with a Date header)")
+            skipped("no server time was recorded (no probe or STS answer with a Date header)", missing=("kubernetes:probe",))
     sample = samples[0]
     skew = sample.skew
     facts = [("skew_seconds", str(int(skew.total_seconds()))), ("source", sample.source)]

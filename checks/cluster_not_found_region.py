@@ -24,7 +24,7 @@ def _judge(bundle):
     v = view(bundle)
     calls = bundle.aws("eks:DescribeCluster")
     if not calls:
-        return skipped("eks:DescribeCluster was not collected")
+        return skipped("eks:DescribeCluster was not collected", missing=("aws:eks:DescribeCluster",))
     t = v.target
     if v.cluster is not None:
         status = v.cluster.raw.get("status")

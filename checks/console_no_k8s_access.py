@@ -29,7 +29,8 @@ def _put_policy(principal: str) -> str:
 def run(bundle):
     sims = [c for c in bundle.aws("iam:SimulatePrincipalPolicy") if c.ok and ACTION in (c.request.get("ActionNames") or [])]
     if not sims:
-        return cannot_tell("iam:SimulatePrincipalPolicy for eks:AccessKubernetesApi was not recorded")
+        return cannot_tell("iam:SimulatePrincipalPolicy for eks:AccessKubernetesApi was not recorded",
+                           missing=("aws:iam:SimulatePrincipalPolicy",))
     call = sims[-1]
     principal = str(call.request.get("PolicySourceArn") or "")
     results = (call.response or {}).get("EvaluationResults") or []

@@ -12,9 +12,10 @@ def run(bundle):
     x = caller(bundle)
     ev = cluster_evidence(bundle)
     if x is None or not blocked(bundle, x):
-        return not_applicable("the caller is mapped") if x else cannot_tell("the caller's identity was not read")
+        return not_applicable("the caller is mapped") if x else cannot_tell("the caller's identity was not read", missing=("aws:sts:GetCallerIdentity",))
     if ev.creator is None:
-        return cannot_tell(f"the creator is unknown ({ev.creator_note})")
+        return cannot_tell(f"the creator is unknown ({ev.creator_note})",
+                           missing=() if bundle.has("aws:cloudtrail:LookupEvents") else ("aws:cloudtrail:LookupEvents",))
     if x.is_creator:
         return not_applicable("the caller is the creator")
     iam = ev.iam_for(ev.creator.arn)

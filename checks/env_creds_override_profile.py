@@ -16,7 +16,8 @@ KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 def run(v):
     bundle = v.bundle
     if not v.how:
-        return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)")
+        return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)",
+                       missing=("local:exec_credentials",))
     ignored = v.how.get("ignored_profile") if v.how.get("env_keys") else None
     if not ignored:
         won = f"profile {v.how['profile']} ({v.how.get('profile_from')})" if v.how.get("profile") else \

@@ -11,7 +11,7 @@ from ._client import view
 def run(bundle):
     v = view(bundle)
     if v.sel is None:
-        return skipped("the kubeconfig was not collected")
+        return skipped("the kubeconfig was not collected", missing=("local:kubeconfig",))
     who = v.sel.impersonation
     if not who:
         return passed("the kubeconfig does not impersonate anyone")

@@ -22,7 +22,7 @@ def run(v):
     if not v.args or v.args.tool not in (AUTHENTICATOR, LEGACY_AUTHENTICATOR):
         return passed(f"the exec plugin is {v.command!r}, not the legacy authenticator")
     if not v.run:
-        return skipped("the exec plugin was not run (local.exec not collected)")
+        return skipped("the exec plugin was not run (local.exec not collected)", missing=("local:exec",))
     if not v.run.get("resolved_path"):
         return failed(f"The kubeconfig runs {v.args.tool}, which is not installed",
                       f"kubectl prints: Unable to connect to the server: getting credentials: {v.run.get('error')}\n"

@@ -21,7 +21,8 @@ def run(bundle):
     v = view(bundle)
     partition = v.cluster.partition if v.cluster else (kcm.eks_cluster(v.sel).partition if v.sel else None)
     if not partition:
-        return skipped("the cluster's partition is unknown (no DescribeCluster and no ARN-named context)")
+        return skipped("the cluster's partition is unknown (no DescribeCluster and no ARN-named context)",
+                       missing=("aws:eks:DescribeCluster",))
     caller = presented_identity(bundle)
     mine = arns.try_parse(caller.canonical) if caller and caller.canonical else None
     wrong = []  # (where, arn, is the caller's own)

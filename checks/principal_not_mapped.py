@@ -26,7 +26,8 @@ DEFERRED = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth",
 def run(bundle):
     x = caller(bundle)
     if x is None:
-        return skipped("the caller's identity (sts:GetCallerIdentity as exec) was not read successfully")
+        return skipped("the caller's identity (sts:GetCallerIdentity as exec) was not read successfully",
+                       missing=("aws:sts:GetCallerIdentity",))
     if x.authenticated:
         return passed(f"{x.principal.canonical} is mapped by {x.matched_by}: username {x.username}", evidence=evidence_of(bundle, x))
     if not blocked(bundle, x):

@@ -16,7 +16,7 @@ NOT_AUTH = "This is not an authentication problem: kubectl's request never reach
 def run(bundle):
     v = view(bundle)
     if v.probe.kind == "absent":
-        return skipped("the API server was not probed")
+        return skipped("the API server was not probed", missing=("kubernetes:probe",))
     if v.probe.reached_server:
         return passed(f"the API endpoint is reachable ({v.probe.describe()})")
     if v.probe.kind == "not_sent":

@@ -32,7 +32,8 @@ def run(v):
     profile = v.how.get("profile") or (match.group(1) if match else None)
     origin = v.how.get("profile_from") or "the exec plugin"
     if not v.how and not said:
-        return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)")
+        return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)",
+                       missing=("local:exec_credentials",))
     if profile and (match or (config and profile not in profiles)):
         other = _candidate(v, [p for p in profiles if p != profile])
         detail = (f'The kubeconfig asks for AWS profile "{profile}" ({origin}), which is not in '

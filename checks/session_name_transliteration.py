@@ -21,7 +21,7 @@ def run(bundle):
     raw, _ = render_template(template.replace("{{SessionName}}", "{{SessionNameRaw}}"), Session(x.principal.account, x.principal.session_name))
     r = rbac(bundle)
     if r is None:
-        return cannot_tell("RBAC bindings were not collected")
+        return cannot_tell("RBAC bindings were not collected", missing=("kubernetes:clusterrolebindings", "kubernetes:rolebindings"))
     bound_raw = [b for b in r.bindings if ("User", raw) in b.subjects]
     if not bound_raw:
         return passed(f"no RBAC binding names the untransliterated user {raw}")

@@ -22,11 +22,12 @@ def _pem(data) -> bytes | None:
 def run(bundle):
     v = view(bundle)
     if v.sel is None or v.sel.cluster is None:
-        return skipped("the kubeconfig context has no cluster to compare")
+        return skipped("the kubeconfig context has no cluster to compare", missing=() if v.sel else ("local:kubeconfig",))
     calls = bundle.aws("eks:DescribeCluster")
     if v.cluster is None:
         code = calls[-1].error_code if calls else ""
-        return skipped(f"eks:DescribeCluster {'failed (' + code + ')' if code else 'was not collected'}: nothing to compare the kubeconfig with")
+        return skipped(f"eks:DescribeCluster {'failed (' + code + ')' if code else 'was not collected'}: nothing to compare the kubeconfig with",
+                       missing=("aws:eks:DescribeCluster",))
     endpoint = str(v.cluster.raw.get("endpoint") or "")
     problems, facts = [], []
     if endpoint and not kcm.same_server(v.sel.server, endpoint):

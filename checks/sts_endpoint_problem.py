@@ -39,7 +39,7 @@ def _endpoint_fix(v) -> tuple:
 def run(bundle):
     v = view(bundle)
     if v.sel is None:
-        return skipped("the kubeconfig was not collected")
+        return skipped("the kubeconfig was not collected", missing=("local:kubeconfig",))
     token = v.run.get("token") or kcm.view(bundle).get("static_token") or {}
     if not token.get("host"):
         return passed("no EKS token to judge")

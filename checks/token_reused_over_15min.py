@@ -19,7 +19,7 @@ def _age(minutes: timedelta) -> str:
 def run(bundle):
     v = view(bundle)
     if v.sel is None:
-        return skipped("the kubeconfig was not collected")
+        return skipped("the kubeconfig was not collected", missing=("local:kubeconfig",))
     static = kcm.view(bundle).get("static_token") if v.sel.auth_kind in ("token", "token_file") else None
     token, where = (static, "local.kubeconfig") if static else (v.run.get("token"), "local.exec")
     if not token:

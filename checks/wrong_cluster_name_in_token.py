@@ -11,7 +11,8 @@ from ._client import exec_check
 def run(v):
     bundle = v.bundle
     if v.cluster is None:
-        return skipped("eks:DescribeCluster did not succeed: the cluster's real name is unknown")
+        return skipped("eks:DescribeCluster did not succeed: the cluster's real name is unknown",
+                       missing=("aws:eks:DescribeCluster",))
     raw = v.cluster.raw
     outposts = bool(raw.get("outpostConfig"))
     real = str(raw.get("id") if outposts and raw.get("id") else raw.get("name") or v.target.cluster)

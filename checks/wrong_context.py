@@ -30,7 +30,7 @@ def _fix(v, wanted: str | None) -> tuple:
 def run(bundle):
     v = view(bundle)
     if v.sel is None:
-        return skipped("the kubeconfig was not collected")
+        return skipped("the kubeconfig was not collected", missing=("local:kubeconfig",))
     kc = kcm.view(bundle)
     wanted = bundle.target.get("cluster")
     evidence = ["local.kubeconfig"]

@@ -34,7 +34,8 @@ def run(v):
     bundle = v.bundle
     presented = presented_identity(bundle)
     if presented is None or not presented.canonical:
-        return skipped("the identity kubectl presents is unknown (sts:GetCallerIdentity as exec failed or was not collected)")
+        return skipped("the identity kubectl presents is unknown (sts:GetCallerIdentity as exec failed or was not collected)",
+                       missing=("aws:sts:GetCallerIdentity",))
     access = principal_access(bundle, presented.arn)
     if access.mapped:
         return passed(f"kubectl presents {presented.arn}, which has access ({access.via})", evidence=[presented.pointer])

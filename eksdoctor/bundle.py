@@ -155,6 +155,8 @@ COLLECT_HINTS = {
     "kubernetes:rolebindings": "kubectl get rolebindings -A -o json",
     "local:kubeconfig": "kubectl config view --raw -o json (then redact secrets)",
     "local:exec": "eksdoctor diagnose --save-bundle bundle.json.gz (runs the exec plugin once)",
+    "local:exec_credentials": "eksdoctor diagnose --save-bundle bundle.json.gz (records where the exec plugin's credentials come from)",
+    "aws:logs:FilterLogEvents": "aws logs filter-log-events --log-group-name /aws/eks/{cluster}/cluster --log-stream-name-prefix authenticator --filter-pattern '\"access denied\"' --start-time <EPOCH-MS-1H-AGO> --region {region} --output json",
 }
 
 

@@ -58,8 +58,10 @@ def warned(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, 
     return Result(Status.WARN, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence)
 
 
-def skipped(reason: str, *, evidence=()) -> Result:
-    return Result(Status.SKIPPED, detail=reason, evidence=tuple(evidence))
+def skipped(reason: str, *, evidence=(), missing=()) -> Result:
+    """`missing`: the needs (bundle.COLLECT_HINTS keys) whose absence made the check skip; the engine
+    adds the command that collects each, for the "Missing evidence" section."""
+    return Result(Status.SKIPPED, detail=reason, evidence=tuple(evidence), facts=tuple((f"missing:{n}", "") for n in missing))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ import typer
 from . import __version__
 from .errors import UserError
 
-EXIT_CODES = """Exit codes:
+EXIT_CODES = """\b
+Exit codes:
   0  nothing at or above --fail-on (default: high), and access is confirmed or not in question
   1  at least one finding (fail or warn) at or above --fail-on
   2  usage or input error (bad option, unreadable or invalid bundle/kubeconfig)
@@ -132,23 +133,38 @@ def _artifact(path: Path) -> str:
         return path.name
 
 
+def _kubeconfig_file(path: Optional[Path]) -> Optional[str]:
+    """An explicit --kubeconfig must be a kubeconfig: missing or unparseable is a usage error (exit 2).
+    A broken default kubeconfig ($KUBECONFIG, ~/.kube/config) is diagnosed instead: kubectl fails on it too."""
+    if path is None:
+        return None
+    if not path.exists():
+        raise UserError(f"{path}: no such kubeconfig file")
+    from .collect.kubeconfig import read_problem
+    problem = read_problem(str(path))
+    if problem:
+        raise UserError(f"--kubeconfig {problem}")
+    return str(path)
+
+
 def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
     """Collector options from the live-collection flags shared by diagnose, report and preflight;
-    a bad --can question is a usage error before anything is collected."""
+    a bad --can question or --kubeconfig file is a usage error before anything is collected."""
     from .collect import Options
     from .model.question import QuestionError, parse_question
     try:
         questions = tuple(parse_question(q) for q in can)
     except QuestionError as exc:
         raise UserError(str(exc)) from None
-    if "since" in values:
+    if values.get("since") is None:
+        values.pop("since", None)  # the collector's default window
+    else:
         from .collect.logs import parse_since
         try:
             values["since"] = parse_since(values["since"])
         except ValueError as exc:
             raise UserError(str(exc)) from None
-    return Options(kubeconfig=str(kubeconfig) if kubeconfig else None, debug=_state["debug"],
-                   questions=questions, **values)
+    return Options(kubeconfig=_kubeconfig_file(kubeconfig), debug=_state["debug"], questions=questions, **values)
 
 
 def _anonymized(data: dict) -> dict:
@@ -190,16 +206,39 @@ def analyze(
             artifact=_artifact(path) if bundle is not None else f"examples/{path.name}")
 
 
-# Live-collection options shared by diagnose, report and preflight.
+# Live-collection options: one definition each, shared by diagnose, report, preflight and whoami.
 CLUSTER_OPT = typer.Option(None, "--cluster", help="EKS cluster name (default: from the kubeconfig context).")
 REGION_OPT = typer.Option(None, "--region", help="AWS region of the cluster.")
 PROFILE_OPT = typer.Option(None, "--profile", help="AWS profile for eksdoctor's own read-only calls.")
 CONTEXT_OPT = typer.Option(None, "--context", help="kubeconfig context (default: current-context).")
 KUBECONFIG_OPT = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
-TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
 ADMIN_OPT = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin).")
-CAN_OPT = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).')
-SINCE_OPT = typer.Option("1h", "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h, 6h, 2d.")
+ALL_OPT = typer.Option(False, "--all", help="Describe every access entry, not just the caller's.")
+CAN_OPT = typer.Option([], "--can", help='An action to ask the API server about, e.g. "create deployments -n prod" (repeatable).')
+SINCE_OPT = typer.Option(None, "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h (default), 6h, 2d.")
+SAVE_BUNDLE_OPT = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz).")
+TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
+QUICK_TIMEOUT_OPT = typer.Option(30.0, "--timeout", help="Seconds for the whole collection.")
+
+
+def _no_live_options(bundle: Optional[Path], **given) -> None:
+    """With --bundle nothing is collected: a live option given too is a usage error, never silently ignored."""
+    named = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
+    if bundle is not None and named:
+        raise UserError(f"--bundle decides from a saved bundle: {', '.join(named)} only make sense when collecting live")
+
+
+# Options of the commands that change things (grant, migrate, diagnose --fix).
+APPLY_OPT = typer.Option(False, "--apply", help="Make the changes (after asking; default: print the plan only).")
+YES_OPT = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
+FORCE_OPT = typer.Option(False, "--force", help="Allow an aws-auth change that removes a node/Fargate role, the last admin, or locks someone out.")
+SWITCH_MODE_OPT = typer.Option(False, "--switch-mode", help="Allow switching the authentication mode (one-way; needs --yes too).")
+BACKUP_DIR_OPT = typer.Option(Path("."), "--backup-dir", help="Where aws-auth backups are written before each change.")
+
+
+def _act_options(yes: bool, force: bool, switch_mode: bool, backup_dir: Path):
+    from .act.apply import Options as ActOptions
+    return ActOptions(yes=yes, force=force, switch_mode=switch_mode, backup_dir=backup_dir)
 
 
 @app.command()
@@ -209,19 +248,28 @@ def diagnose(
     profile: Optional[str] = PROFILE_OPT,
     context: Optional[str] = CONTEXT_OPT,
     kubeconfig: Optional[Path] = KUBECONFIG_OPT,
-    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz)."),
+    save_bundle: Optional[Path] = SAVE_BUNDLE_OPT,
     anonymize: bool = typer.Option(False, "--anonymize", help=ANONYMIZE_HELP),
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format."),
     fail_on: str = typer.Option("high", "--fail-on", help=FAIL_ON_HELP),
     fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
     timeout: float = TIMEOUT_OPT,
     admin_profile: Optional[str] = ADMIN_OPT,
-    all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
+    all_entries: bool = ALL_OPT,
     can: list[str] = CAN_OPT,
-    since: str = SINCE_OPT,
+    since: Optional[str] = SINCE_OPT,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
+    fix: bool = typer.Option(False, "--fix", help="Also show the top finding's fix as a plan of changes (dry run)."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    force: bool = FORCE_OPT,
+    switch_mode: bool = SWITCH_MODE_OPT,
+    backup_dir: Path = BACKUP_DIR_OPT,
 ) -> None:
-    """Collect live evidence (read-only), analyse it and print ranked findings with fixes."""
+    """Collect live evidence (read-only), analyse it and print ranked findings with fixes.
+
+    With --fix --apply, eksdoctor makes the changes it can make safely itself (access entries, policy
+    associations, aws-auth edits) as --admin-profile (else --profile), after asking; the rest is printed."""
     from .bundle import save_bundle as write_bundle
     from .bundle import validate
     from .collect import collect
@@ -230,12 +278,24 @@ def diagnose(
     ids = _fail_on_ids(fail_on_id)
     if anonymize and save_bundle is None:
         raise UserError("--anonymize applies to the saved bundle: give --save-bundle FILE too")
+    if (apply or yes or switch_mode) and not fix:
+        raise UserError("--apply, --yes and --switch-mode go with --fix")
+    if fix and output is not Output.table:
+        raise UserError("--fix prints a plan after the findings: use the table output")
     data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
                             timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can,
                             since=since))
     if save_bundle is not None:
         write_bundle(_anonymized(data) if anonymize else data, save_bundle)
-    diagnosis = _analyze(validate(data, "collected evidence"))
+    bundle = validate(data, "collected evidence")
+    diagnosis = _analyze(bundle)
+    if fix:
+        from .act.commands import fix_from_diagnosis
+        from .gate import exit_code, tripped
+        _emit(diagnosis, output, verbose, gate=[f.id for f in tripped(diagnosis, threshold, ids)])
+        code = fix_from_diagnosis(diagnosis, bundle, apply=apply, profile=admin_profile or profile, region=region,
+                                  options=_act_options(yes, force, switch_mode, backup_dir), echo=typer.echo)
+        raise typer.Exit(exit_code(diagnosis, threshold, ids) if code is None else code)
     _finish(diagnosis, output, verbose, threshold, ids, artifact=_artifact(save_bundle) if save_bundle else "")
 
 
@@ -253,7 +313,7 @@ def report(
     out: Path = typer.Option(..., "--output", "-o", help="Where to write the report: report.md or report.html."),
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Report on a saved bundle instead of collecting live."),
     anonymize: bool = typer.Option(False, "--anonymize", help="Use pseudonyms for account ids, ARN names, cluster names and endpoints."),
-    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Live: also write the (redacted) bundle here."),
+    save_bundle: Optional[Path] = SAVE_BUNDLE_OPT,
     cluster: Optional[str] = CLUSTER_OPT,
     region: Optional[str] = REGION_OPT,
     profile: Optional[str] = PROFILE_OPT,
@@ -261,7 +321,9 @@ def report(
     kubeconfig: Optional[Path] = KUBECONFIG_OPT,
     timeout: float = TIMEOUT_OPT,
     admin_profile: Optional[str] = ADMIN_OPT,
+    all_entries: bool = ALL_OPT,
     can: list[str] = CAN_OPT,
+    since: Optional[str] = SINCE_OPT,
 ) -> None:
     """Write one self-contained document for a ticket: verdict, ranked findings with fixes, the
     evidence, the environment and the collection errors (Markdown, or HTML that needs no network)."""
@@ -271,14 +333,15 @@ def report(
     from .redact import redact_bundle
 
     fmt = _report_format(out)
-    if bundle is not None and (save_bundle is not None or cluster or context or kubeconfig or can or profile or admin_profile):
-        raise UserError("--bundle reports on a saved bundle; the live options (--cluster, --save-bundle, …) do not apply")
+    _no_live_options(bundle, save_bundle=save_bundle, cluster=cluster, region=region, profile=profile, context=context,
+                     kubeconfig=kubeconfig, admin_profile=admin_profile, all=all_entries, can=can, since=since)
     if bundle is not None:
         data = load_bundle(bundle).data
     else:
         from .collect import collect
         data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
-                                timeout=timeout, admin_profile=admin_profile, can=can))
+                                timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can,
+                                since=since))
         if save_bundle is not None:
             write_bundle(_anonymized(data) if anonymize else data, save_bundle)
     data = _anonymized(data) if anonymize else redact_bundle(data)
@@ -300,15 +363,16 @@ def report(
 def preflight(
     cluster: Optional[str] = CLUSTER_OPT,
     region: Optional[str] = REGION_OPT,
-    can: list[str] = typer.Option([], "--can", help='An action the pipeline needs, e.g. "create deployments -n prod" (repeatable).'),
+    can: list[str] = CAN_OPT,
     output: Output = typer.Option(Output.table, "--output", "-o", help="Output format (table: one line when all is allowed)."),
     profile: Optional[str] = PROFILE_OPT,
     context: Optional[str] = CONTEXT_OPT,
     kubeconfig: Optional[Path] = KUBECONFIG_OPT,
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    timeout: float = QUICK_TIMEOUT_OPT,
     admin_profile: Optional[str] = ADMIN_OPT,
+    since: Optional[str] = SINCE_OPT,
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Decide from a saved bundle instead of collecting."),
-    save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here."),
+    save_bundle: Optional[Path] = SAVE_BUNDLE_OPT,
     fail_on: str = typer.Option("never", "--fail-on", help=FAIL_ON_HELP + " Default: never (only the access gate)."),
     fail_on_id: list[str] = typer.Option([], "--fail-on-id", help=FAIL_ON_ID_HELP),
 ) -> None:
@@ -323,8 +387,10 @@ def preflight(
 
     threshold = _fail_on(fail_on)
     ids = _fail_on_ids(fail_on_id)
+    _no_live_options(bundle, save_bundle=save_bundle, cluster=cluster, region=region, profile=profile, context=context,
+                     kubeconfig=kubeconfig, admin_profile=admin_profile, since=since)
     options = _options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
-                       timeout=timeout, admin_profile=admin_profile, can=can)
+                       timeout=timeout, admin_profile=admin_profile, can=can, since=since)
     questions = list(zip(can, options.questions))
     if bundle is not None:
         data = load_bundle(bundle).data
@@ -334,8 +400,9 @@ def preflight(
         if save_bundle is not None:
             write_bundle(data, save_bundle)
     evidence = validate(redact_bundle(data), str(bundle or "collected evidence"))
-    result = pf.evaluate(evidence, questions, _analyze(evidence))
-    diagnosis = pf.combined(result, _analyze(evidence))
+    analysis = _analyze(evidence)
+    result = pf.evaluate(evidence, questions, analysis)
+    diagnosis = pf.combined(result, analysis)
     gate = [f.id for f in tripped(diagnosis, threshold, ids)]
     if output is Output.table:
         from rich.console import Console
@@ -360,10 +427,10 @@ class WhoamiOutput(str, Enum):
 
 @app.command()
 def whoami(
-    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
-    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
     output: WhoamiOutput = typer.Option(WhoamiOutput.table, "--output", "-o", help="Output format."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    timeout: float = QUICK_TIMEOUT_OPT,
 ) -> None:
     """Show the AWS identity kubectl presents for a context, how it was resolved, and the shell's."""
     from .bundle import validate
@@ -372,9 +439,7 @@ def whoami(
     from .model.whoami import whoami as explain
     from .render.whoami import render_whoami_json, render_whoami_text
 
-    if kubeconfig is not None and not kubeconfig.is_file():
-        raise UserError(f"{kubeconfig}: no such kubeconfig file")
-    data = collect(Options(context=context, kubeconfig=str(kubeconfig) if kubeconfig else None, timeout=timeout,
+    data = collect(Options(context=context, kubeconfig=_kubeconfig_file(kubeconfig), timeout=timeout,
                            debug=_state["debug"]), only=WHOAMI)
     report = explain(validate(data, "collected evidence"))
     sys.stdout.write(render_whoami_json(report) if output is WhoamiOutput.json else render_whoami_text(report))
@@ -445,19 +510,32 @@ def explain(
         typer.echo(explanation_text(doc), nl=False)
 
 
+class LintOutput(str, Enum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
 @app.command()
 def lint(
     files: list[Path] = typer.Argument(..., help="aws-auth ConfigMap file(s): manifest, kubectl -o yaml|json output, or bare mapRoles/mapUsers YAML."),
     against: Optional[Path] = typer.Option(None, "--against", help="The version in use now: list who the change would lock out."),
-    output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
+    output: LintOutput = typer.Option(LintOutput.table, "--output", "-o", help="Output format."),
 ) -> None:
     """Validate aws-auth with the authenticator's exact parsing before it is applied. Exit 1 on errors."""
     import json
 
     from .server_commands import lint_documents
     results = lint_documents(files, against)
-    if output is CatalogOutput.json:
+    if output is LintOutput.json:
         typer.echo(json.dumps({"files": [{"file": name, **doc} for name, doc in results]}, indent=2, sort_keys=True, ensure_ascii=False))
+    elif output in (LintOutput.sarif, LintOutput.junit):
+        from .lint_findings import lint_diagnosis, rule_rows
+        from .render import render
+        results = [(_artifact(Path(name)), doc) for name, doc in results]  # repository-relative, as code scanning wants
+        sys.stdout.write(render(lint_diagnosis(results, against is not None), output.value, rules=rule_rows(),
+                                name="aws-auth lint"))
     else:
         from .render.server import lint_text
         typer.echo(lint_text(results), nl=False)
@@ -465,11 +543,71 @@ def lint(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def grant(
+    cluster: str = typer.Option(..., "--cluster", help="EKS cluster name."),
+    arn: str = typer.Option(..., "--arn", help="The IAM role or user to grant (a role session's ARN works too)."),
+    policy: list[str] = typer.Option([], "--policy", help="Access policy, e.g. AmazonEKSViewPolicy (repeatable)."),
+    namespace: list[str] = typer.Option([], "--namespace", help="Scope the policy to this namespace (repeatable; default: cluster)."),
+    group: list[str] = typer.Option([], "--group", help="Kubernetes group (repeatable)."),
+    username: Optional[str] = typer.Option(None, "--username", help="Kubernetes username (default: EKS's / ROLE:{{SessionName}})."),
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile that reads the cluster and makes the change."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    force: bool = FORCE_OPT,
+    backup_dir: Path = BACKUP_DIR_OPT,
+) -> None:
+    """Give an IAM principal access the way the cluster's mode allows: an access entry and policy (full ARN),
+    else an aws-auth row (path-less ARN). Prints the plan and the equivalent commands; changes only with --apply."""
+    from .act.commands import grant as run
+    raise typer.Exit(run(cluster=cluster, region=region, profile=profile, arn=arn, policies=policy, namespaces=namespace,
+                         groups=group, username=username, apply=apply,
+                         options=_act_options(yes, force, False, backup_dir), echo=typer.echo))
+
+
+@app.command()
+def migrate(
+    cluster: str = typer.Option(..., "--cluster", help="EKS cluster name."),
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile that reads the cluster and makes the changes."),
+    apply: bool = APPLY_OPT,
+    yes: bool = YES_OPT,
+    switch_mode: bool = SWITCH_MODE_OPT,
+    remove_aws_auth_rows: bool = typer.Option(False, "--remove-aws-auth-rows", help="After every entry verifies, remove the migrated rows from aws-auth."),
+    force: bool = FORCE_OPT,
+    state: Optional[Path] = typer.Option(None, "--state", help="The migration's state file (default: ./eksdoctor-migrate-CLUSTER.json)."),
+    backup_dir: Path = BACKUP_DIR_OPT,
+) -> None:
+    """Move every principal aws-auth maps to an access entry, verify each, then (optionally) remove the rows.
+    A dry run unless --apply; resumable and idempotent."""
+    from .act.commands import migrate as run
+    raise typer.Exit(run(cluster=cluster, region=region, profile=profile, state=state, apply=apply,
+                         remove_rows=remove_aws_auth_rows, options=_act_options(yes, force, switch_mode, backup_dir),
+                         echo=typer.echo))
+
+
 def main() -> None:
-    """Entry point: click handles usage errors (exit 2); ours become one line on stderr."""
+    """Entry point: usage errors (click's and ours) become one line on stderr and exit 2."""
     from .bundle import BundleError
+    click = sys.modules[typer.BadParameter.__module__]  # click's exceptions (typer may vendor click)
+    no_args = getattr(click, "NoArgsIsHelpError", ())
     try:
-        app()
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except no_args as exc:  # bare `eksdoctor`: the help, as click prints it
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "eksdoctor"
+        typer.echo(f"eksdoctor: error: {exc.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        typer.echo(f"eksdoctor: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # as click's standalone mode answers it
+        typer.echo("Aborted!", err=True)
+        sys.exit(1)
     except (UserError, BundleError) as exc:
         typer.echo(f"eksdoctor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -5,7 +5,7 @@ Nothing is dropped: a check that cannot run is `skipped` with its reason, one th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import Iterable
 
@@ -189,12 +189,21 @@ def _run_one(check: Check, bundle: Bundle, done: dict[str, Finding]) -> Finding:
         result = check.run(bundle)
         if not isinstance(result, Result):
             raise TypeError(f"returned {type(result).__name__}, not a Result")
-        return _finding(check, result)
+        return _finding(check, _with_hints(result, bundle.target))
     except Exception as exc:  # Checkov-style: a crash is UNKNOWN, never silence
         return Finding(
             id=check.id, check=check.id, status=Status.ERROR, severity=check.severity,
             title=f"Check crashed: {check.title}", detail=f"{type(exc).__name__}: {exc}",
             docs=check.docs, stage=check.stage)
+
+
+def _with_hints(result: Result, target: dict) -> Result:
+    """A check's own "missing:NEED" facts (check.skipped(missing=…)) get the command that collects NEED."""
+    if not any(k.startswith("missing:") and not v for k, v in result.facts):
+        return result
+    facts = tuple((k, collect_hint(k.removeprefix("missing:"), target)) if k.startswith("missing:") and not v else (k, v)
+                  for k, v in result.facts)
+    return replace(result, facts=facts)
 
 
 def rank(findings: list[Finding], depth: dict[str, int]) -> list[Finding]:

@@ -64,13 +64,16 @@ def backup(current: ConfigMap, directory: Path, now: datetime | None = None) -> 
     for volatile in ("resourceVersion", "uid", "managedFields", "creationTimestamp", "generation", "selfLink"):
         metadata.pop(volatile, None)
     manifest["metadata"] = metadata
-    path = directory / f"aws-auth-backup-{moment}.yaml"
+    directory.mkdir(parents=True, exist_ok=True)
+    # the resourceVersion in the name: two writers backing up at once save the same object under one name
+    path = directory / f"aws-auth-backup-{moment}-rv{current.resource_version or 0}.yaml"
     write_atomic(path, yaml.safe_dump(manifest, sort_keys=False).encode("utf-8"))
     return path
 
 
 def restore_command(path: Path) -> str:
-    return f"kubectl replace -f {path}"
+    import shlex
+    return f"kubectl replace -f {shlex.quote(str(path))}"
 
 
 def write(client: KubeClient, current: ConfigMap, data: dict) -> ConfigMap:
@@ -85,11 +88,19 @@ def write(client: KubeClient, current: ConfigMap, data: dict) -> ConfigMap:
     return ConfigMap(result["body"])
 
 
-def verify(client: KubeClient, data: dict) -> None:
+def verify(client: KubeClient, data: dict, version: str | None = None, still_applied=None) -> ConfigMap:
+    """Read back: the version written must hold exactly `data`; a newer version (another writer came right
+    after) must still hold the change (`still_applied(data)`)."""
     now = read(client)
+    if now is not None and version and now.resource_version != version:
+        if still_applied is not None and still_applied(now.data):
+            return now
+        raise WriteError("aws-auth changed again right after this write and no longer holds the change; check it with: "
+                         "kubectl get configmap aws-auth -n kube-system -o yaml")
     if now is None or now.data != data:
         raise WriteError("aws-auth read back differently from what was written; check it with: "
                          "kubectl get configmap aws-auth -n kube-system -o yaml")
+    return now
 
 
 def _message(result: dict) -> str:

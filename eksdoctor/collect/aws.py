@@ -10,6 +10,7 @@ import datetime as _dt
 import threading
 
 from .. import __version__
+from .graph import user_agent
 
 _clients_lock = threading.Lock()
 _operations: set[str] = set()  # every AWS operation this process called, as "service:Operation"
@@ -38,6 +39,13 @@ def _audit(model=None, **_) -> None:
         _operations.add(name)
 
 
+def _name_collector(request=None, **_) -> None:
+    """before-send: the User-Agent names the collector (SigV4 never signs it, so it may change here)."""
+    agent = request.headers.get("User-Agent") if request is not None else None
+    if agent:
+        request.headers["User-Agent"] = user_agent(agent.decode() if isinstance(agent, bytes) else agent)
+
+
 def _read_only_violation(operation: str):
     from botocore.exceptions import BotoCoreError
 
@@ -58,31 +66,50 @@ def client_config():
 
 
 class Credentials:
-    """A named way to call AWS: a boto3 Session (or the reason none could be made)."""
+    """A named way to call AWS: a botocore Session (or the reason none could be made), and its clients,
+    each made once (client creation costs tens of milliseconds of CPU)."""
 
     def __init__(self, label: str, session=None, problem: dict | None = None):
         self.label = label
         self.session = session
         self.problem = problem
         self._clients: dict = {}
+        self._lock = threading.Lock()  # one session makes one client at a time; other sessions go on
 
     def client(self, service: str, region: str | None):
         key = (service, region)
-        with _clients_lock:
+        with self._lock:
             if key not in self._clients:
-                client = self.session.client(service, region_name=region, config=client_config())
+                client = self.session.create_client(service, region_name=region, config=client_config())
                 client.meta.events.register("before-call", _audit)
+                client.meta.events.register("before-send", _name_collector)
                 self._clients[key] = client
             return self._clients[key]
 
 
+_loader = None  # botocore's service models, read once per process and shared by every session
+
+
+def new_session(region: str | None = None):
+    """A botocore Session (boto3 adds nothing eksdoctor uses, and importing it costs ~0.1 s more)."""
+    global _loader
+    import botocore.session
+    from botocore.loaders import create_loader
+    core = botocore.session.Session()
+    with _clients_lock:
+        if _loader is None:
+            _loader = create_loader(core.get_config_variable("data_path"))
+    core.register_component("data_loader", _loader)
+    if region:
+        core.set_config_variable("region", region)
+    return core
+
+
 def make_session(label: str, *, profile: str | None = None, region: str | None = None,
                  config_file: str | None = None, credentials_file: str | None = None) -> Credentials:
-    import boto3
-    import botocore.session
     from botocore.exceptions import BotoCoreError
     try:
-        core = botocore.session.Session()
+        core = new_session(region)
         if config_file:
             core.set_config_variable("config_file", config_file)
         if credentials_file:
@@ -90,15 +117,15 @@ def make_session(label: str, *, profile: str | None = None, region: str | None =
         if profile:
             core.set_config_variable("profile", profile)
             core.get_scoped_config()  # raises ProfileNotFound now rather than mid-call
-        return Credentials(label, boto3.Session(botocore_session=core, region_name=region))
+        return Credentials(label, core)
     except BotoCoreError as exc:
         return Credentials(label, None, error_record(exc))
 
 
 def from_keys(label: str, access_key: str, secret_key: str, token: str | None, region: str | None) -> Credentials:
-    import boto3
-    return Credentials(label, boto3.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-                                            aws_session_token=token, region_name=region))
+    core = new_session(region)
+    core.set_credentials(access_key, secret_key, token)
+    return Credentials(label, core)
 
 
 def to_cli_json(value):
@@ -142,28 +169,33 @@ def snake(operation: str) -> str:
 def call(ctx, creds: Credentials, service: str, operation: str, request: dict | None = None, *,
          region: str | None = None, record: bool = True):
     """Call one operation (all pages when it paginates); record it; return the response or None."""
+    entry = call_entry(ctx, creds, service, operation, request, region=region)
+    if record:
+        ctx.record("aws", f"{service}:{operation}", entry)
+    return entry.get("response")
+
+
+def call_entry(ctx, creds: Credentials, service: str, operation: str, request: dict | None = None, *,
+               region: str | None = None) -> dict:
+    """Call one operation (all pages when it paginates) and return its bundle record, not recorded yet
+    (a collector that fans calls out records them in a fixed order)."""
     request = dict(request or {})
     entry: dict = {"as": creds.label, "request": request}
     target_region = ctx.data["target"].get("region")
     if region and region != target_region:
         entry["region"] = region
-    response = None
     if creds.session is None:
         entry["error"] = creds.problem or {"code": "NoCredentials", "message": "no credentials"}
-    else:
-        from botocore.exceptions import BotoCoreError, ClientError
-        try:
-            client = creds.client(service, region or target_region)
-            method = snake(operation)
-            if client.can_paginate(method):
-                response = client.get_paginator(method).paginate(**request).build_full_result()
-            else:
-                response = getattr(client, method)(**request)
-            response = to_cli_json(response)
-            entry["response"] = response
-        except (BotoCoreError, ClientError) as exc:
-            entry["error"] = error_record(exc)
-            response = None
-    if record:
-        ctx.record("aws", f"{service}:{operation}", entry)
-    return response
+        return entry
+    from botocore.exceptions import BotoCoreError, ClientError
+    try:
+        client = creds.client(service, region or target_region)
+        method = snake(operation)
+        if client.can_paginate(method):
+            response = client.get_paginator(method).paginate(**request).build_full_result()
+        else:
+            response = getattr(client, method)(**request)
+        entry["response"] = to_cli_json(response)
+    except (BotoCoreError, ClientError) as exc:
+        entry["error"] = error_record(exc)
+    return entry

@@ -11,7 +11,6 @@ import json
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from ..model import arn as arns
 from ..model import token as tokens
 from ..model.execargs import AWS_CLI, exec_env
 from . import aws
+from .graph import fan_out, user_agent
 
 DEFAULT_SESSION_NAME = "EKSGetTokenAuth"  # aws eks get-token --role-arn without --session-name
 AUTHENTICATOR_SESSION_NAME = "eksdoctor"  # aws-iam-authenticator names its own sessions; any name presents the same role
@@ -225,8 +225,7 @@ def _find_cluster_elsewhere(ctx, creds: aws.Credentials) -> None:
     """eks:ListClusters here (a name that differs only in case) and in every other region of the partition."""
     here = ctx.data["target"].get("region")
     regions = [here] + [r for r in creds.session.get_available_regions("eks") if r != here]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda region: aws.call(ctx, creds, "eks", "ListClusters", {}, region=region), regions))
+    fan_out(lambda region: aws.call(ctx, creds, "eks", "ListClusters", {}, region=region), regions)
 
 
 # --- the token itself, replayed to STS ---------------------------------------------------------
@@ -279,7 +278,8 @@ def collect_token_identity(ctx) -> None:
         entry["error"] = {"code": "NotSent", "message": f"eksdoctor sends a token only to STS: {refused}"}
         ctx.record("aws", "sts:GetCallerIdentity", entry)
         return
-    request = urllib.request.Request(url, headers={"x-k8s-aws-id": cluster_id, "Accept": "application/json"}, method="GET")
+    request = urllib.request.Request(url, headers={"x-k8s-aws-id": cluster_id, "Accept": "application/json",
+                                                   "User-Agent": user_agent("eksdoctor")}, method="GET")
     opener = urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=_tls(ctx)))
     entry["sent_at"] = _now()
     try:

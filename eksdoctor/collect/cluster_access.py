@@ -12,6 +12,7 @@ from ..model import arn as arns
 from . import aws
 from .cloud import reader_credentials
 from .cluster_api import AWS_AUTH_PATH, kube_client
+from .graph import fan_out
 from .kube import kube_record
 
 MAX_PRINCIPALS = 60
@@ -28,12 +29,24 @@ DEFAULT_QUESTION = {"resourceAttributes": {"verb": "list", "resource": "pods", "
 
 def read(ctx, service: str, operation: str, request: dict | None = None):
     """Call as the reader; if refused and an admin profile was given, call again as admin."""
-    response = aws.call(ctx, reader_credentials(ctx), service, operation, request)
-    if response is None and ctx.options.admin_profile:
-        last = (ctx.data["aws"].get(f"{service}:{operation}") or [{}])[-1]
-        if (last.get("error") or {}).get("code") in DENIED:
-            response = aws.call(ctx, admin_credentials(ctx), service, operation, request)
-    return response
+    return read_all(ctx, [(service, operation, request)])[0]
+
+
+def read_all(ctx, calls: list[tuple[str, str, dict | None]]) -> list:
+    """Independent reads (service, operation, request) sent at once, each like read(); recorded in
+    the order given; their responses (None when refused or failed)."""
+    creds = reader_credentials(ctx)
+
+    def one(call) -> list[dict]:
+        entries = [aws.call_entry(ctx, creds, *call)]
+        if ctx.options.admin_profile and (entries[0].get("error") or {}).get("code") in DENIED:
+            entries.append(aws.call_entry(ctx, admin_credentials(ctx), *call))
+        return entries
+    answers = fan_out(one, calls)
+    for (service, operation, _), entries in zip(calls, answers):
+        for entry in entries:
+            ctx.record("aws", f"{service}:{operation}", entry)
+    return [entries[-1].get("response") for entries in answers]
 
 
 def admin_credentials(ctx) -> aws.Credentials:
@@ -52,8 +65,7 @@ def collect_access_entries(ctx) -> None:
     name = _cluster(ctx)
     if not name:
         return
-    listed = read(ctx, "eks", "ListAccessEntries", {"clusterName": name})
-    read(ctx, "eks", "ListAccessPolicies", {})
+    listed, _ = read_all(ctx, [("eks", "ListAccessEntries", {"clusterName": name}), ("eks", "ListAccessPolicies", {})])
     ctx.set_fact("access_entry_arns", (listed or {}).get("accessEntries") or [])
 
 
@@ -92,10 +104,9 @@ def collect_access_entry_details(ctx) -> None:
     name = _cluster(ctx)
     if not name:
         return
-    for principal in principals_that_matter(ctx):
-        request = {"clusterName": name, "principalArn": principal}
-        read(ctx, "eks", "DescribeAccessEntry", request)
-        read(ctx, "eks", "ListAssociatedAccessPolicies", request)
+    read_all(ctx, [("eks", operation, {"clusterName": name, "principalArn": principal})
+                   for principal in principals_that_matter(ctx)
+                   for operation in ("DescribeAccessEntry", "ListAssociatedAccessPolicies")])
 
 
 def collect_identity_providers(ctx) -> None:
@@ -104,22 +115,21 @@ def collect_identity_providers(ctx) -> None:
     if not name:
         return
     listed = read(ctx, "eks", "ListIdentityProviderConfigs", {"clusterName": name}) or {}
-    for config in (listed.get("identityProviderConfigs") or [])[:MAX_PRINCIPALS]:
-        if isinstance(config, dict) and config.get("name"):
-            read(ctx, "eks", "DescribeIdentityProviderConfig", {
-                "clusterName": name, "identityProviderConfig": {"type": config.get("type") or "oidc", "name": config["name"]}})
+    configs = [c for c in (listed.get("identityProviderConfigs") or [])[:MAX_PRINCIPALS] if isinstance(c, dict) and c.get("name")]
+    read_all(ctx, [("eks", "DescribeIdentityProviderConfig", {
+        "clusterName": name, "identityProviderConfig": {"type": c.get("type") or "oidc", "name": c["name"]}}) for c in configs])
 
 
 def collect_nodegroups(ctx) -> None:
     name = _cluster(ctx)
     if not name:
         return
-    groups = read(ctx, "eks", "ListNodegroups", {"clusterName": name}) or {}
-    for group in (groups.get("nodegroups") or [])[:MAX_PRINCIPALS]:
-        read(ctx, "eks", "DescribeNodegroup", {"clusterName": name, "nodegroupName": group})
-    profiles = read(ctx, "eks", "ListFargateProfiles", {"clusterName": name}) or {}
-    for profile in (profiles.get("fargateProfileNames") or [])[:MAX_PRINCIPALS]:
-        read(ctx, "eks", "DescribeFargateProfile", {"clusterName": name, "fargateProfileName": profile})
+    groups, profiles = read_all(ctx, [("eks", "ListNodegroups", {"clusterName": name}),
+                                      ("eks", "ListFargateProfiles", {"clusterName": name})])
+    read_all(ctx, [("eks", "DescribeNodegroup", {"clusterName": name, "nodegroupName": group})
+                   for group in ((groups or {}).get("nodegroups") or [])[:MAX_PRINCIPALS]] +
+                  [("eks", "DescribeFargateProfile", {"clusterName": name, "fargateProfileName": profile})
+                   for profile in ((profiles or {}).get("fargateProfileNames") or [])[:MAX_PRINCIPALS]])
 
 
 def collect_creator(ctx) -> None:
@@ -156,19 +166,9 @@ def _names_cluster(event: dict, name: str) -> bool:
     return params.get("name") == name
 
 
-def _iam_names(ctx) -> tuple[set[str], set[str]]:
+def _iam_names(ctx, candidates: list[str]) -> tuple[set[str], set[str]]:
     """Role and user names (same account as the cluster) worth a GetRole/GetUser."""
     account = ctx.data["target"].get("account")
-    candidates: list[str] = []
-    raw, canonical = _caller(ctx)
-    candidates += [a for a in (canonical, _asked(ctx)) if a]
-    candidates += ctx.fact("access_entry_arns") or []
-    for record in ctx.data["aws"].get("eks:DescribeNodegroup") or []:
-        candidates.append(((record.get("response") or {}).get("nodegroup") or {}).get("nodeRole") or "")
-    for record in ctx.data["aws"].get("eks:DescribeFargateProfile") or []:
-        candidates.append(((record.get("response") or {}).get("fargateProfile") or {}).get("podExecutionRoleArn") or "")
-    candidates += _aws_auth_arns(ctx)
-    candidates += _creator_arns(ctx)
     roles, users = set(), set()
     for text in candidates:
         parsed = arns.try_parse(text or "")
@@ -179,6 +179,19 @@ def _iam_names(ctx) -> tuple[set[str], set[str]]:
         elif parsed.resource_type == "user":
             users.add(parsed.name)
     return roles, users
+
+
+def _principal_arns(ctx) -> list[str]:
+    """Every principal the evidence names: the one `explain` asks about, access entries, node and Fargate roles, aws-auth, the creator."""
+    candidates: list[str] = [a for a in (_asked(ctx),) if a]
+    candidates += ctx.fact("access_entry_arns") or []
+    for record in ctx.data["aws"].get("eks:DescribeNodegroup") or []:
+        candidates.append(((record.get("response") or {}).get("nodegroup") or {}).get("nodeRole") or "")
+    for record in ctx.data["aws"].get("eks:DescribeFargateProfile") or []:
+        candidates.append(((record.get("response") or {}).get("fargateProfile") or {}).get("podExecutionRoleArn") or "")
+    candidates += _aws_auth_arns(ctx)
+    candidates += _creator_arns(ctx)
+    return candidates
 
 
 def _aws_auth_arns(ctx) -> list[str]:
@@ -202,12 +215,23 @@ def _creator_arns(ctx) -> list[str]:
     return found
 
 
+def collect_iam_caller(ctx) -> None:
+    """The caller's own IAM role or user (its path, for the console check), as soon as it is known."""
+    _, canonical = _caller(ctx)
+    _read_iam(ctx, *_iam_names(ctx, [canonical] if canonical else []))
+
+
 def collect_iam_principals(ctx) -> None:
-    roles, users = _iam_names(ctx)
-    for name in sorted(roles)[:MAX_PRINCIPALS]:
-        read(ctx, "iam", "GetRole", {"RoleName": name})
-    for name in sorted(users)[:MAX_PRINCIPALS]:
-        read(ctx, "iam", "GetUser", {"UserName": name})
+    """Every other principal the evidence names (the caller's was read by iam_caller)."""
+    roles, users = _iam_names(ctx, _principal_arns(ctx))
+    done = {(k, (r.get("request") or {}).get(f)) for k, f in (("iam:GetRole", "RoleName"), ("iam:GetUser", "UserName"))
+            for r in ctx.data["aws"].get(k) or []}
+    _read_iam(ctx, {n for n in roles if ("iam:GetRole", n) not in done}, {n for n in users if ("iam:GetUser", n) not in done})
+
+
+def _read_iam(ctx, roles: set[str], users: set[str]) -> None:
+    read_all(ctx, [("iam", "GetRole", {"RoleName": name}) for name in sorted(roles)[:MAX_PRINCIPALS]] +
+                  [("iam", "GetUser", {"UserName": name}) for name in sorted(users)[:MAX_PRINCIPALS]])
 
 
 def collect_console_permissions(ctx) -> None:
@@ -242,17 +266,18 @@ def collect_rbac(ctx) -> None:
         _admin_reads(ctx, ("clusterrolebindings", "rolebindings", "clusterroles", "roles"))
         return
     review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
-    result = client.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review)
-    ctx.record("kubernetes", "selfsubjectreviews", kube_record(result, review, "exec"))
-    for spec in ctx.options.questions or (DEFAULT_QUESTION,):
-        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
-        result = client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
-        ctx.record("kubernetes", "selfsubjectaccessreviews", kube_record(result, spec, "exec"))
+    specs = list(ctx.options.questions or (DEFAULT_QUESTION,))
+    sends = ([("selfsubjectreviews", "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, review)] +
+             [("selfsubjectaccessreviews", "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+               {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}, spec)
+              for spec in specs] +
+             [(key, "GET", path, None, {"path": path}) for key, path in RBAC_LISTS.items()])
+    results = fan_out(lambda send: client.request(send[1], send[2], send[3]), sends)
     refused = []
-    for key, path in RBAC_LISTS.items():
-        record = kube_record(client.request("GET", path), {"path": path}, "exec")
+    for (key, _, _, _, request), result in zip(sends, results):
+        record = kube_record(result, request, "exec")
         ctx.record("kubernetes", key, record)
-        if "error" in record:
+        if key in RBAC_LISTS and "error" in record:
             refused.append(key)
     _admin_reads(ctx, tuple(refused))
 
@@ -276,7 +301,7 @@ def _presigned_token(creds: aws.Credentials, cluster: str, region: str | None) -
     if creds.session is None:
         return None
     try:
-        sts = creds.session.client("sts", region_name=region or "us-east-1", config=aws.client_config())
+        sts = creds.session.create_client("sts", region_name=region or "us-east-1", config=aws.client_config())
         sts.meta.events.register("before-sign.sts.GetCallerIdentity",
                                  lambda request, **_: request.headers.__setitem__("x-k8s-aws-id", cluster))
         url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
@@ -294,9 +319,9 @@ def _admin_reads(ctx, keys: tuple[str, ...]) -> None:
     if token is None or base is None:
         return
     client = base.with_token(token)
-    for key in keys:
-        path = RBAC_LISTS.get(key) or AWS_AUTH_PATH
-        ctx.record("kubernetes", key, kube_record(client.request("GET", path), {"path": path}, "admin"))
+    paths = [RBAC_LISTS.get(key) or AWS_AUTH_PATH for key in keys]
+    for key, path, result in zip(keys, paths, fan_out(lambda path: client.request("GET", path), paths)):
+        ctx.record("kubernetes", key, kube_record(result, {"path": path}, "admin"))
 
 
 def collect_aws_auth_as_admin(ctx) -> None:

@@ -39,8 +39,9 @@ class Clock:
 
 
 def run_graph(collectors: list[Collector], ctx, clock: Clock, workers: int = 8) -> None:
-    """Start each collector once its prerequisites are done; stop waiting at its timeout or the
-    deadline. Workers are daemon threads, so an abandoned call never holds the process open."""
+    """Start each collector once its prerequisites are done, in plan order (the first listed starts
+    first); stop waiting at its timeout or the deadline. Workers are daemon threads, so an abandoned
+    call never holds the process open."""
     by_name = {c.name: c for c in collectors}
     for c in collectors:
         unknown = [a for a in c.after if a not in by_name]
@@ -51,7 +52,7 @@ def run_graph(collectors: list[Collector], ctx, clock: Clock, workers: int = 8) 
     running: dict[str, float] = {}  # name -> its own time limit
     finished: queue.Queue[str] = queue.Queue()
     while pending or running:
-        for name in sorted(pending):
+        for name in list(pending):
             if len(running) >= workers:
                 break
             collector = pending[name]
@@ -90,6 +91,46 @@ _local = threading.local()
 
 def current_collector() -> str | None:
     return getattr(_local, "name", None)
+
+
+def user_agent(base: str) -> str:
+    """A User-Agent naming the collector that sends the request (CloudTrail's userAgent shows it;
+    bench/latency.py attributes the lab's requests by it)."""
+    name = current_collector()
+    return f"{base} collector/{name}" if name and " collector/" not in base else base
+
+
+def fan_out(fn: Callable, items, limit: int = 8) -> list:
+    """fn(item) for every item at once, at most `limit` at a time; the results in the items' order.
+    The threads carry the collector's name (an abandoned collector's late records are dropped) and are
+    daemons, like the collectors'; an exception in one is raised here once all are done."""
+    items = list(items)
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    name, results, lock = current_collector(), [None] * len(items), threading.Lock()
+    todo = iter(range(len(items)))
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        _local.name = name
+        while True:
+            with lock:
+                index = next(todo, None)
+            if index is None:
+                return
+            try:
+                results[index] = fn(items[index])
+            except Exception as exc:  # noqa: BLE001 — raised in the collector's thread below
+                failures.append(exc)
+    threads = [threading.Thread(target=work, name=f"collect-{name}-{i}", daemon=True)
+               for i in range(min(limit, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return results
 
 
 def _guarded(collector: Collector, ctx, finished: queue.Queue) -> None:

@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .graph import user_agent
+
 SELF_REVIEWS = frozenset({"/apis/authentication.k8s.io/v1/selfsubjectreviews",
                           "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"})  # creates that change nothing
 _requests: set[str] = set()  # every Kubernetes request this process sent, as "METHOD /path"
@@ -78,7 +80,7 @@ class KubeClient:
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
         import urllib3
-        extra, headers = headers, urllib3.HTTPHeaderDict({"Accept": "application/json", "User-Agent": "eksdoctor"})
+        extra, headers = headers, urllib3.HTTPHeaderDict({"Accept": "application/json", "User-Agent": user_agent("eksdoctor")})
         for name, value in (extra.items() if extra else ()):  # repeated headers stay separate (Impersonate-Group)
             headers.add(name, value)
         if self._token:

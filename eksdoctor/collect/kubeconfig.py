@@ -69,6 +69,11 @@ def _read(path: str) -> tuple[dict | None, str | None]:
     return doc, None
 
 
+def read_problem(path: str) -> str | None:
+    """Why kubectl could not load this file at all (missing, unreadable, not YAML, not a mapping), or None."""
+    return _read(path)[1]
+
+
 def _absolute(value, base: Path):
     if isinstance(value, str) and value and not os.path.isabs(value):
         return str(base / value)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from . import yamlread
+
 SECTIONS = ("mapRoles", "mapUsers", "mapAccounts")
 _SKIPPABLE = {"", "``", '""', "''"}
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
@@ -157,7 +159,7 @@ def _sso_problem(sso) -> str:
 
 def _parse_list(section: str, text: str) -> tuple[list | None, SectionError | None]:
     try:
-        value = yaml.safe_load(text)
+        value = yamlread.safe_load(text)
     except yaml.YAMLError as exc:
         return None, _yaml_error(section, exc)
     if value is None:

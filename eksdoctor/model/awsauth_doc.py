@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from . import yamlread
 from .awsauth import SECTIONS
 
 
@@ -25,6 +26,7 @@ class DocProblem:
     line: int | None  # 1-based file line
     message: str
     severity: str = "error"
+    rule: str = "aws_auth_manifest"  # lint's rule id (model/lint.py RULES)
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,14 @@ def read(text: str) -> AwsAuthDoc:
         except json.JSONDecodeError:
             pass  # YAML flow style, or broken JSON: let the YAML reader say where
     try:
-        nodes = [n for n in yaml.compose_all(text) if n is not None]
+        nodes = [n for n in yamlread.compose_all(text) if n is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if _looks_like_manifest(text):
             return AwsAuthDoc({}, "manifest", {}, (DocProblem(line, f"the manifest is not valid YAML ({problem}): "
-                                                             "kubectl would reject the whole ConfigMap"),))
+                                                             "kubectl would reject the whole ConfigMap", rule="aws_auth_yaml_broken"),))
         section = "mapUsers" if "userarn" in text.lower() and "rolearn" not in text.lower() else "mapRoles"
         return AwsAuthDoc({section: text}, "bare-list", {section: 1})
     for node in nodes:

@@ -114,10 +114,13 @@ def aws_auth_call(bundle: Bundle) -> Call | None:
 
 
 def aws_auth(bundle: Bundle) -> tuple[AwsAuth | None, Call | None]:
-    call = aws_auth_call(bundle)
-    if call is None or not call.ok:
-        return None, call
-    return parse_data(configmap_data(call.response)), call
+    """The parsed aws-auth, parsed once per bundle (10,000 rows take a while; several checks ask)."""
+    def build():
+        call = aws_auth_call(bundle)
+        if call is None or not call.ok:
+            return None, call
+        return parse_data(configmap_data(call.response)), call
+    return _memo(bundle, "aws_auth", build)
 
 
 # --- The server side: the cluster's identity evidence, read once per bundle ------------------------

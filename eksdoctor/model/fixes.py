@@ -61,6 +61,17 @@ def create_access_entry(t: Target, principal: str, *, entry_type: str | None = N
     return cmd
 
 
+def update_access_entry(t: Target, principal: str, *, groups: tuple[str, ...] | None = None,
+                        username: str | None = None) -> str:
+    """--kubernetes-groups replaces the entry's whole list: give every group it should keep."""
+    cmd = f"aws eks update-access-entry{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
+    if groups:
+        cmd += " --kubernetes-groups " + " ".join(q(g) for g in groups)
+    if username:
+        cmd += f" --username {q(username)}"
+    return cmd
+
+
 def associate_access_policy(t: Target, principal: str, policy: str, namespaces: tuple[str, ...] = ()) -> str:
     scope = "type=cluster" if not namespaces else "type=namespace,namespaces=" + ",".join(namespaces)
     return (f"aws eks associate-access-policy{_region(t)} --cluster-name {q(t.cluster)} --principal-arn {_arg(principal)}"
@@ -86,6 +97,15 @@ def sed_replace_arn(old: str, new: str, path: str = "aws-auth.yaml") -> str:
     role/dev-x) is left alone."""
     script = "s#" + _ERE_SPECIAL.sub(r"\\\1", old) + _AFTER_ARN + "#" + new + r"\1#"
     return f"sed -E -i {q(script)} {path}"
+
+
+_SED_REPLACE_ARN = re.compile(r"^sed -E -i 's#(?P<old>(?:[^#\\]|\\.)+)" + re.escape(_AFTER_ARN) + r"#(?P<new>[^#]+)\\1#' aws-auth\.yaml$")
+
+
+def parse_sed_replace_arn(command: str) -> tuple[str, str] | None:
+    """The (old, new) ARNs of a command sed_replace_arn built, else None (for the --apply planner)."""
+    m = _SED_REPLACE_ARN.match(command)
+    return (re.sub(r"\\(.)", r"\1", m.group("old")), m.group("new")) if m else None
 
 
 def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[FixStep, ...]:

@@ -6,6 +6,7 @@ what still works but misleads (reference/authenticator.md §4.2, §4.7, §4.8, �
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,30 @@ from .identity import ClusterEvidence, explain, principal_from_arn
 NODE_SESSION = "i-0123456789abcdef0"
 PERSON_SESSION = "eksdoctor-lint"
 
+# Every issue carries one of these rule ids (a failure-modes catalog id where the issue is one); SARIF
+# and JUnit show one rule / testcase each.
+RULES = {
+    "aws_auth_yaml_broken": "aws-auth parses, so no section is dropped",
+    "aws_auth_manifest": "the manifest is the ConfigMap the authenticator reads (kube-system/aws-auth, string values)",
+    "aws_auth_entry_invalid": "every row has the fields the authenticator needs",
+    "arn_typo_account_partition": "every ARN is a well-formed IAM ARN (partition, 12-digit account, no region)",
+    "aws_auth_sts_arn": "no row maps an sts ARN, which never matches",
+    "role_path_in_aws_auth": "no role ARN is written with its IAM path",
+    "sso_role_in_aws_auth": "no IAM Identity Center role ARN is written with its path",
+    "wrong_section_or_arn_kind": "roles are under mapRoles, users under mapUsers, no instance profiles",
+    "aws_auth_sso_matcher": "no row relies on the alpha sso: matcher",
+    "aws_auth_template": "usernames and groups use only known placeholders, where they can render",
+    "aws_auth_group_merged": "no group holds two list items merged by an indentation slip",
+    "system_prefix_rejected": "every row has a username that no reserved prefix rejects",
+    "duplicate_mapping_shadowed": "no ARN is mapped twice (the last row wins)",
+    "arn_case_mismatch": "no two mapUsers rows differ only in case",
+    "aws_auth_unquoted_account": "mapAccounts account numbers are quoted strings",
+    "map_accounts_no_groups": "mapAccounts is not used (it authenticates a whole account with no groups)",
+    "node_role_unmapped": "the change locks out no node role",
+    "aws_auth_lock_out": "the change locks out no role, user or account mapped now",
+    "aws_auth_mapping_changed": "the change does not silently change anyone's username or groups",
+}
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -28,10 +53,11 @@ class Issue:
     section: str = ""
     where: str = ""  # mapRoles[2]
     line: int | None = None  # file line
+    rule: str = "aws_auth_entry_invalid"  # a RULES key
 
     def to_dict(self) -> dict:
         return {"severity": self.severity, "section": self.section or None, "where": self.where or None,
-                "line": self.line, "message": self.message}
+                "line": self.line, "message": self.message, "rule": self.rule}
 
 
 @dataclass(frozen=True)
@@ -41,8 +67,12 @@ class LockOut:
     kind: str  # node role, role, user, account
     detail: str
 
+    @property
+    def rule(self) -> str:
+        return "node_role_unmapped" if self.kind == "node role" else "aws_auth_lock_out"
+
     def to_dict(self) -> dict:
-        return {"arn": self.arn, "was": self.was, "kind": self.kind, "detail": self.detail}
+        return {"arn": self.arn, "was": self.was, "kind": self.kind, "detail": self.detail, "rule": self.rule}
 
 
 @dataclass(frozen=True)
@@ -81,11 +111,13 @@ def is_node(m: Mapping) -> bool:
 _ITEM = re.compile(r"^([ \t]*)-[ \t]+\w+[ \t]*:(?:\s|$)")
 
 
-def _item_lines(text: str) -> list[int]:
-    """0-based lines where the section's top-level list items (mappings) start."""
+@functools.lru_cache(maxsize=8)
+def _item_lines(text: str) -> tuple[int, ...]:
+    """0-based lines where the section's top-level list items (mappings) start (read once per text:
+    every row asks for its line)."""
     found = [(i, len(m.group(1))) for i, line in enumerate(text.splitlines()) if (m := _ITEM.match(line))]
     indent = min((d for _, d in found), default=0)
-    return [i for i, d in found if d == indent]
+    return tuple(i for i, d in found if d == indent)
 
 
 def _entry_line(doc: AwsAuthDoc, m: Mapping) -> int | None:
@@ -95,7 +127,7 @@ def _entry_line(doc: AwsAuthDoc, m: Mapping) -> int | None:
 
 def lint(doc: AwsAuthDoc, old: AwsAuthDoc | None = None) -> Report:
     auth = parse_data(doc.data)
-    issues: list[Issue] = [Issue(p.severity, p.message, line=p.line) for p in doc.problems]
+    issues: list[Issue] = [Issue(p.severity, p.message, line=p.line, rule=p.rule) for p in doc.problems]
     sections = {}
     for name in ("mapRoles", "mapUsers", "mapAccounts"):
         rows = auth.roles if name == "mapRoles" else auth.users if name == "mapUsers" else ()
@@ -110,7 +142,7 @@ def lint(doc: AwsAuthDoc, old: AwsAuthDoc | None = None) -> Report:
         if nodes:
             who += f" (node roles: {', '.join(nodes)}: their nodes drop out)"
         issues.append(Issue("error", f"{error.message}: this drops every entry of {error.section}{who}",
-                            error.section, line=doc.file_line(error.section, error.line)))
+                            error.section, line=doc.file_line(error.section, error.line), rule="aws_auth_yaml_broken"))
     for m in auth.mappings:
         issues.extend(_row_issues(doc, m))
     issues.extend(_duplicates(doc, auth))
@@ -123,7 +155,7 @@ def lint(doc: AwsAuthDoc, old: AwsAuthDoc | None = None) -> Report:
 def _written_rows(text: str) -> list[tuple[str, bool]]:
     """(ARN, looks like a node row) for each rolearn/userarn written in a section's text, parsed or not."""
     lines = (text or "").splitlines(keepends=True)
-    bounds = _item_lines(text or "") + [len(lines)]
+    bounds = [*_item_lines(text or ""), len(lines)]
     out = []
     for start, end in zip(bounds, bounds[1:]):
         chunk = "".join(lines[start:end])
@@ -135,58 +167,66 @@ def _row_issues(doc: AwsAuthDoc, m: Mapping) -> list[Issue]:
     out: list[Issue] = []
     line = _entry_line(doc, m)
 
-    def add(severity, message):
-        out.append(Issue(severity, message, m.section, m.where, line))
+    def add(severity, message, rule):
+        out.append(Issue(severity, message, m.section, m.where, line, rule))
 
     for problem in m.problems:
         severe = "dropped" in problem or "no groups" in problem or "not a string" in problem
-        add("error" if severe else "warning", problem)
+        add("error" if severe else "warning", problem, "aws_auth_entry_invalid")
     if not m.valid:
         return out
     if m.arn:
-        out.extend(Issue(s, msg, m.section, m.where, line) for s, msg in arn_problems(m))
+        out.extend(Issue(s, msg, m.section, m.where, line, rule) for s, msg, rule in arn_issues(m))
     elif m.sso is not None:
         if any(str(k).lower() == "partition" and v for k, v in m.sso.items()):
             add("error", "sso: with `partition` set never matches, even with the feature gate on (an authenticator bug: "
-                         "the pattern becomes arn::iam::…); map the role ARN instead")
+                         "the pattern becomes arn::iam::…); map the role ARN instead", "aws_auth_sso_matcher")
         else:
             add("warning", "the sso: matcher is an alpha feature of the authenticator, off by default and undocumented "
-                           "for EKS: this row matches nobody unless the feature gate is on; map the role ARN instead")
+                           "for EKS: this row matches nobody unless the feature gate is on; map the role ARN instead",
+                "aws_auth_sso_matcher")
     for text, what in [(m.username, "username")] + [(g, "group") for g in m.groups]:
         for literal in unknown_placeholders(text):
-            add("error", f"{what} {text!r}: {literal} is not a placeholder ({', '.join(PLACEHOLDERS)}); it stays in the name literally")
+            add("error", f"{what} {text!r}: {literal} is not a placeholder ({', '.join(PLACEHOLDERS)}); it stays in the name literally", "aws_auth_template")
         if "{{EC2PrivateDNSName}}" in text and m.section == "mapUsers":
-            add("error", f"{what} {text!r}: IAM users have no session, so {{{{EC2PrivateDNSName}}}} always fails (Unauthorized)")
+            add("error", f"{what} {text!r}: IAM users have no session, so {{{{EC2PrivateDNSName}}}} always fails (Unauthorized)",
+                "aws_auth_template")
         elif "{{EC2PrivateDNSName}}" in text and not is_node(m):
             add("warning", f"{what} {text!r}: {{{{EC2PrivateDNSName}}}} only renders for sessions named after an EC2 instance "
-                           "id; a person assuming this role gets Unauthorized")
+                           "id; a person assuming this role gets Unauthorized", "aws_auth_template")
     for g in m.groups:
         if re.search(r"\s", g):
-            add("error", f"group {g!r} contains whitespace: probably two list items merged by an indentation slip")
+            add("error", f"group {g!r} contains whitespace: probably two list items merged by an indentation slip", "aws_auth_group_merged")
     if not m.username and m.section == "mapRoles" or not m.username and m.section == "mapUsers":
-        add("warning", "no username: the row maps to an empty username")
+        add("warning", "no username: the row maps to an empty username", "aws_auth_entry_invalid")
     elif m.username.startswith("{{"):
         add("warning", f"username {m.username!r} starts with a template: it can render into a reserved prefix "
-                       "(e.g. a session named system gives system:…)")
+                       "(e.g. a session named system gives system:…)", "system_prefix_rejected")
     else:
         prefix = next((p for p in RESERVED_PREFIXES if m.username.startswith(p)), None)
         if prefix and not (prefix == "system:" and m.username.startswith("system:node:")):
             add("warning", f"username {m.username!r} starts with the reserved prefix {prefix!r}: authenticator builds "
-                           "that enforce reserved prefixes reject it, and access entries cannot carry it")
+                           "that enforce reserved prefixes reject it, and access entries cannot carry it", "system_prefix_rejected")
     return out
 
 
 def arn_problems(m: Mapping) -> list[tuple[str, str]]:
-    """What is wrong with a row's ARN as the authenticator compares it (no canonicalisation, no path)."""
+    """(severity, message) for what is wrong with a row's ARN as the authenticator compares it."""
+    return [(severity, message) for severity, message, _ in arn_issues(m)]
+
+
+def arn_issues(m: Mapping) -> list[tuple[str, str, str]]:
+    """(severity, message, rule) for what is wrong with a row's ARN as the authenticator compares it
+    (no canonicalisation, no path)."""
     text = m.arn
     if text != text.strip() or any(q in text for q in "\"'"):
-        return [("error", f"{m.arn_field} {text!r} has whitespace or quotes inside: it never matches")]
+        return [("error", f"{m.arn_field} {text!r} has whitespace or quotes inside: it never matches", "arn_typo_account_partition")]
     parsed = arns.try_parse(text)
     if parsed is None:
-        return [("error", f"{m.arn_field} {text!r} is not an ARN: it never matches")]
+        return [("error", f"{m.arn_field} {text!r} is not an ARN: it never matches", "arn_typo_account_partition")]
     out = []
     if parsed.partition not in arns.PARTITIONS:
-        out.append(("error", f"{m.arn_field} {text}: {parsed.partition!r} is not a partition (aws, aws-cn, aws-us-gov, …)"))
+        out.append(("error", f"{m.arn_field} {text}: {parsed.partition!r} is not a partition (aws, aws-cn, aws-us-gov, …)", "arn_typo_account_partition"))
     if parsed.service == "sts":
         try:
             meant = arns.canonicalize(text) if parsed.resource_type == "assumed-role" else ""
@@ -195,27 +235,29 @@ def arn_problems(m: Mapping) -> list[tuple[str, str]]:
         if parsed.resource_type == "role":
             meant = f"arn:{parsed.partition}:iam::{parsed.account}:{parsed.resource}"
         out.append(("error", f"{m.arn_field} {text} is an sts ARN: aws-auth does not canonicalise it, it never matches; "
-                             f"write {meant or f'arn:{parsed.partition}:iam::{parsed.account}:role/<role name>'}"))
+                             f"write {meant or f'arn:{parsed.partition}:iam::{parsed.account}:role/<role name>'}",
+                    "aws_auth_sts_arn"))
         return out
     if parsed.service != "iam":
-        return out + [("error", f"{m.arn_field} {text} is not an IAM ARN: it never matches")]
+        return out + [("error", f"{m.arn_field} {text} is not an IAM ARN: it never matches", "arn_typo_account_partition")]
     if parsed.region:
-        out.append(("error", f"{m.arn_field} {text} has a region ({parsed.region}); IAM ARNs have none, so it never matches"))
+        out.append(("error", f"{m.arn_field} {text} has a region ({parsed.region}); IAM ARNs have none, so it never matches", "arn_typo_account_partition"))
     if not re.fullmatch(r"\d{12}", parsed.account):
-        out.append(("error", f"{m.arn_field} {text}: account {parsed.account!r} is not 12 digits"))
+        out.append(("error", f"{m.arn_field} {text}: account {parsed.account!r} is not 12 digits", "arn_typo_account_partition"))
     kind = parsed.resource_type
     if kind == "instance-profile":
-        out.append(("error", f"{m.arn_field} {text} is an instance profile: map the role it contains"))
+        out.append(("error", f"{m.arn_field} {text} is an instance profile: map the role it contains", "wrong_section_or_arn_kind"))
     elif kind not in ("role", "user", "root"):
-        out.append(("error", f"{m.arn_field} {text}: {kind!r} principals cannot be mapped (only roles and users)"))
+        out.append(("error", f"{m.arn_field} {text}: {kind!r} principals cannot be mapped (only roles and users)", "wrong_section_or_arn_kind"))
     elif kind == "role" and arns.has_path(text):
         stripped = arns.strip_path(text)
         what = "the IAM Identity Center path" if arns.SSO_PATH_MARKER in text else "its IAM path"
         out.append(("error", f"rolearn {text} is written with {what}, which the caller's ARN never has: it never "
-                             f"matches; write {stripped}"))
+                             f"matches; write {stripped}",
+                    "sso_role_in_aws_auth" if arns.SSO_PATH_MARKER in text else "role_path_in_aws_auth"))
     if m.section == "mapRoles" and kind == "user" or m.section == "mapUsers" and kind == "role":
         out.append(("warning", f"{text} is a {kind} ARN under {m.section}: it still matches (the section is not checked), "
-                               "but tools and readers take it for the wrong kind"))
+                               "but tools and readers take it for the wrong kind", "wrong_section_or_arn_kind"))
     return out
 
 
@@ -225,19 +267,21 @@ def _duplicates(doc: AwsAuthDoc, auth: AwsAuth) -> list[Issue]:
     for rows in replaced.values():
         for m in rows:
             out.append(Issue("error", f"{m.arn or 'this SSO pattern'} is mapped again later: the authenticator keeps only the "
-                                      "last row, so this one is dead", m.section, m.where, _entry_line(doc, m)))
+                                      "last row, so this one is dead", m.section, m.where, _entry_line(doc, m),
+                             "duplicate_mapping_shadowed"))
     seen: dict[str, list[Mapping]] = {}
     for m in users:
         seen.setdefault(m.arn.casefold(), []).append(m)
     for rows in seen.values():
         if len(rows) > 1:
             out.append(Issue("error", f"{', '.join(r.where for r in rows)} differ only in case: both are kept and one is "
-                                      "picked at random", "mapUsers", rows[0].where, _entry_line(doc, rows[0])))
+                                      "picked at random", "mapUsers", rows[0].where, _entry_line(doc, rows[0]),
+                             "arn_case_mismatch"))
     roles = {m.arn.casefold() for m in auth.roles if m.valid and m.arn}
     for m in users:
         if m.arn.casefold() in roles:
             out.append(Issue("warning", f"{m.arn} is also under mapRoles, which is looked up first: this row is never used",
-                             "mapUsers", m.where, _entry_line(doc, m)))
+                             "mapUsers", m.where, _entry_line(doc, m), "duplicate_mapping_shadowed"))
     return out
 
 
@@ -255,13 +299,15 @@ def _accounts(doc: AwsAuthDoc, auth: AwsAuth) -> list[Issue]:
             continue
         line = doc.file_line("mapAccounts", item.start_mark.line + 1)
         if not re.fullmatch(r"\d{12}", item.value):
-            out.append(Issue("error", f"account {item.value!r} is not 12 digits: it matches nobody", "mapAccounts", line=line))
+            out.append(Issue("error", f"account {item.value!r} is not 12 digits: it matches nobody", "mapAccounts", line=line,
+                             rule="arn_typo_account_partition"))
         elif item.style is None:
             out.append(Issue("warning", f"account {item.value} is not quoted: write '{item.value}' (YAML readers other than "
-                                        "the authenticator's turn it into a number, and a leading 0 into octal)", "mapAccounts", line=line))
+                                        "the authenticator's turn it into a number, and a leading 0 into octal)", "mapAccounts", line=line,
+                             rule="aws_auth_unquoted_account"))
     if auth.accounts:
         out.append(Issue("warning", f"mapAccounts authenticates every principal of {', '.join(auth.accounts)} as its ARN with "
-                                    "no groups", "mapAccounts"))
+                                    "no groups", "mapAccounts", rule="map_accounts_no_groups"))
     return out
 
 

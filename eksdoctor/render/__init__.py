@@ -4,9 +4,10 @@ from __future__ import annotations
 FORMATS = ("table", "json", "markdown", "sarif", "junit")
 
 
-def render(diagnosis, fmt: str, *, verbose: bool = False, rules=(), artifact: str = "", gate=()) -> str:
+def render(diagnosis, fmt: str, *, verbose: bool = False, rules=(), artifact: str = "", gate=(), name: str = "") -> str:
     """`rules`: catalog rows of the checks that ran (SARIF); `artifact`: the file results point at
-    (SARIF); `gate`: ids of findings that trip the exit-code gate (JUnit)."""
+    (SARIF); `gate`: ids of findings that trip the exit-code gate (JUnit); `name`: what was checked,
+    when it is not a cluster (SARIF category, JUnit suite)."""
     if fmt == "json":
         from .json import render_json
         return render_json(diagnosis)
@@ -15,8 +16,8 @@ def render(diagnosis, fmt: str, *, verbose: bool = False, rules=(), artifact: st
         return render_markdown(diagnosis)
     if fmt == "sarif":
         from .sarif import render_sarif
-        return render_sarif(diagnosis, rules=rules, artifact=artifact)
+        return render_sarif(diagnosis, rules=rules, artifact=artifact, name=name)
     if fmt == "junit":
         from .junit import render_junit
-        return render_junit(diagnosis, gate=gate)
+        return render_junit(diagnosis, gate=gate, name=name)
     raise ValueError(f"unknown output format {fmt!r}")

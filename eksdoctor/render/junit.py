@@ -31,15 +31,16 @@ def _body(f) -> str:
     return _clean("\n".join(lines))
 
 
-def render_junit(diagnosis, *, gate=()) -> str:
+def render_junit(diagnosis, *, gate=(), name: str = "") -> str:
     gate = set(gate)
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     cases = []
     for f in diagnosis.findings:
-        question = dict(f.facts).get("question")  # one of several answers of the same check (preflight)
-        name = f.check if f.check == f.id or not f.check else f"{f.check} ({f.id})"  # a check may report another mode's id
-        name = f"{name} [{question}]" if question else name
-        case = ET.Element("testcase", {"classname": f"eksdoctor.{f.stage or 'evidence'}", "name": _clean(name), "time": "0"})
+        facts = dict(f.facts)
+        subject = facts.get("question") or facts.get("subject")  # one of several answers of a check (preflight, lint)
+        label = f.check if f.check == f.id or not f.check else f"{f.check} ({f.id})"  # a check may report another mode's id
+        label = f"{label} [{subject}]" if subject else label
+        case = ET.Element("testcase", {"classname": f"eksdoctor.{f.stage or 'evidence'}", "name": _clean(label), "time": "0"})
         if f.status is Status.FAIL or (f.status is Status.WARN and f.id in gate):
             ET.SubElement(case, "failure", {"type": f.status.value, "message": _clean(f"{f.severity.value}: {f.title}")}).text = _body(f)
             counts["failures"] += 1
@@ -52,12 +53,12 @@ def render_junit(diagnosis, *, gate=()) -> str:
         elif f.status is Status.WARN:
             ET.SubElement(case, "system-out").text = _clean(f"warn ({f.severity.value}, below the gate): ") + _body(f)
         cases.append(case)
-    suite = ET.Element("testsuite", {"name": _clean(f"eksdoctor: {target_line(diagnosis.target)}"),
+    suite = ET.Element("testsuite", {"name": _clean(f"eksdoctor: {name or target_line(diagnosis.target)}"),
                                      "tests": str(len(cases)), **{k: str(v) for k, v in counts.items()}})
     props = ET.SubElement(suite, "properties")
-    for name, value in (("verdict", diagnosis.verdict), ("verdict_reason", diagnosis.verdict_reason),
+    for key, value in (("verdict", diagnosis.verdict), ("verdict_reason", diagnosis.verdict_reason),
                         *((f"target.{k}", v) for k, v in sorted(diagnosis.target.items()))):
-        ET.SubElement(props, "property", {"name": name, "value": _clean(value if value is not None else "")})
+        ET.SubElement(props, "property", {"name": key, "value": _clean(value if value is not None else "")})
     suite.extend(cases)
     root = ET.Element("testsuites", {"name": "eksdoctor", "tests": str(len(cases)),
                                      "failures": str(counts["failures"]), "errors": str(counts["errors"])})

@@ -58,11 +58,24 @@ def _message(f) -> str:
 
 
 def _fingerprint(f, target: dict) -> str:
-    key = "|".join([f.id, *(str(target.get(k) or "") for k in ("account", "region", "cluster"))])
+    """Stable across runs, distinct per result: a check's id on a cluster, plus the question (preflight)
+    or the file and message (lint) when one check reports several results."""
+    facts = dict(f.facts)
+    subject = facts.get("question") or (f"{facts['file']}|{f.title}" if facts.get("file") else "")
+    key = "|".join([f.id, *(str(target.get(k) or "") for k in ("account", "region", "cluster")), *([subject] if subject else [])])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def sarif_document(diagnosis, *, rules=(), artifact: str = "") -> dict:
+def _file_location(f) -> dict | None:
+    """A finding about a line of a file (lint) points there."""
+    facts = dict(f.facts)
+    if not facts.get("file"):
+        return None
+    return {"physicalLocation": {"artifactLocation": {"uri": quote(facts["file"], safe="/._-~")},
+                                 "region": {"startLine": int(facts.get("line") or 1)}}}
+
+
+def sarif_document(diagnosis, *, rules=(), artifact: str = "", name: str = "") -> dict:
     rows = {r["id"]: r for r in rules}
     for f in diagnosis.findings:  # load problems and synthetic findings have no catalog row
         rows.setdefault(f.id, {"id": f.id, "title": f.title, "severity": f.severity.value, "stage": f.stage,
@@ -85,7 +98,7 @@ def sarif_document(diagnosis, *, rules=(), artifact: str = "") -> dict:
             "ruleIndex": ids.index(f.id),
             "level": level(f.status, f.severity),
             "message": {"text": _message(f)},
-            "locations": [location],
+            "locations": [_file_location(f) or location],
             "partialFingerprints": {"eksdoctorFinding/v1": _fingerprint(f, target)},
             "properties": {"id": f.id, "status": f.status.value, "severity": f.severity.value,
                            "confidence": f.confidence, "stage": f.stage, "evidence": list(f.evidence),
@@ -101,7 +114,7 @@ def sarif_document(diagnosis, *, rules=(), artifact: str = "") -> dict:
         "runs": [{
             "tool": {"driver": {"name": "eksdoctor", "version": __version__, "semanticVersion": __version__,
                                 "rules": [_rule(rows[i]) for i in ids]}},
-            "automationDetails": {"id": f"eksdoctor/{cluster}/"},
+            "automationDetails": {"id": f"eksdoctor/{name or cluster}/"},
             "invocations": [{"executionSuccessful": not any(f.status is Status.ERROR for f in diagnosis.findings),
                              "toolExecutionNotifications": notes}],
             "results": results,
@@ -111,6 +124,6 @@ def sarif_document(diagnosis, *, rules=(), artifact: str = "") -> dict:
     }
 
 
-def render_sarif(diagnosis, *, rules=(), artifact: str = "") -> str:
-    return json.dumps(sarif_document(diagnosis, rules=rules, artifact=artifact), indent=2, sort_keys=True,
+def render_sarif(diagnosis, *, rules=(), artifact: str = "", name: str = "") -> str:
+    return json.dumps(sarif_document(diagnosis, rules=rules, artifact=artifact, name=name), indent=2, sort_keys=True,
                       ensure_ascii=False) + "\n"

@@ -9,10 +9,12 @@ import gzip
 import json
 import re
 
+import jsonschema
 import pytest
+import xmlschema
 import yaml
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 from world import eks_api, make_cluster, moto, point_kubeconfig_at  # noqa: F401 (fixtures)
 
 SECRET_KEY = "CANARYsecretKEY0123456789abcdefghijklmnop"
@@ -21,6 +23,7 @@ EKS_TOKEN = "k8s-aws-v1." + base64.urlsafe_b64encode(b"https://sts.amazonaws.com
 PRESIGNED = "https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Security-Token=CANARYsts&X-Amz-Signature=CANARYsig0123456789abcdef"
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowCANARYpemKEYMATERIAL0123456789\n-----END RSA PRIVATE KEY-----"
 FORMATS = ["table", "json", "markdown", "sarif", "junit"]
+SCHEMAS = ROOT / "tests" / "schemas"
 
 
 def assert_clean(text: str, where: str) -> None:
@@ -116,6 +119,10 @@ def test_live_diagnose_leaks_nothing(live, eks_api, tmp_path, fmt, bundle, extra
         assert "123456789012" not in text and '"prod"' not in text
     assert_clean(result.out + result.err, f"diagnose -o {fmt}")
     assert_clean(text, f"the saved bundle {bundle} {extra}")
+    if fmt == "sarif":  # live diagnose for pipelines: valid against the schemas, like analyze and preflight
+        jsonschema.Draft4Validator(json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text())).validate(json.loads(result.out))
+    if fmt == "junit":
+        xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd")).validate(result.out)
 
 
 @pytest.mark.parametrize("name", ["report.md", "report.html"])

@@ -3,11 +3,11 @@ CloudTrail models) where moto has no API: access entries, associated policies, C
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import StubResponseError, Stubber
 
 from eksdoctor.collect import Options
 from eksdoctor.collect import aws as awscollect
@@ -18,16 +18,38 @@ from eksdoctor.model.question import QuestionError, parse_question
 ROLE = "arn:aws:iam::111122223333:role/teams/dev/deployer"
 
 
+class AnyOrderStubber(Stubber):
+    """botocore's Stubber for calls a collector sends at once: each call takes the first queued
+    response with its operation and parameters, whatever order the calls arrive in."""
+
+    def __init__(self, client):
+        super().__init__(client)
+        self._lock = threading.Lock()
+
+    def _assert_expected_params(self, model, params, context, **kwargs):
+        if self._should_not_stub(context):
+            return
+        with self._lock:
+            for i, item in enumerate(self._queue):
+                if item["operation_name"] == model.name and item["expected_params"] in (None, params):
+                    del self._queue[i]
+                    context["stubbed"] = item
+                    return
+        raise StubResponseError(operation_name=model.name, reason=f"no response queued for {params}")
+
+    def _get_response_handler(self, model, params, context, **kwargs):
+        return context.pop("stubbed")["response"]
+
+
 def stubbed_context(service: str, options: Options | None = None):
     options = options or Options(cluster="prod", region="us-east-1")
     ctx = Context(options, environ={})
-    session = boto3.Session(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="x", region_name="us-east-1")
-    creds = awscollect.Credentials("exec", session)
-    client = session.client(service, region_name="us-east-1")
+    creds = awscollect.from_keys("exec", "AKIAEXAMPLE", "x", None, "us-east-1")
+    client = creds.session.create_client(service, region_name="us-east-1")
     creds._clients[(service, "us-east-1")] = client
     ctx.set_fact("exec_creds", creds)
     ctx.set_fact("exec_section", {"command": "aws"})
-    return ctx, Stubber(client)
+    return ctx, AnyOrderStubber(client)
 
 
 def test_caller_entry_is_found_by_its_pathless_name_and_described():
@@ -99,3 +121,14 @@ def test_bad_question_is_a_clear_error():
         parse_question("fly pods")
     with pytest.raises(QuestionError, match="expected"):
         parse_question("create")
+
+
+def test_the_admin_token_is_a_presigned_get_caller_identity_naming_the_cluster():
+    import base64
+
+    from eksdoctor.collect.cluster_access import _presigned_token
+    token = _presigned_token(awscollect.from_keys("admin", "AKIAEXAMPLE", "x", None, "us-east-1"), "prod", "us-east-1")
+    assert token.startswith("k8s-aws-v1.")
+    url = base64.urlsafe_b64decode(token.removeprefix("k8s-aws-v1.") + "==").decode()
+    assert url.startswith("https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity")
+    assert "X-Amz-SignedHeaders=host%3Bx-k8s-aws-id" in url

@@ -86,12 +86,10 @@ def test_collection_calls_only_read_operations_and_the_policy_grants_exactly_the
 
 
 def test_a_write_is_refused_before_it_is_sent(world, moto):
-    import boto3
     from eksdoctor.collect import Options, aws
     from eksdoctor.collect.context import Context
     ctx = Context(Options(cluster="prod", region="us-east-1"), environ={})
-    session = boto3.Session(aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x", region_name="us-east-1")
-    creds = aws.Credentials("exec", session)
+    creds = aws.from_keys("exec", "AKIAIOSFODNN7EXAMPLE", "x", None, "us-east-1")
     import os
     os.environ["AWS_ENDPOINT_URL"] = moto
     try:

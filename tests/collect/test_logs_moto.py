@@ -1,6 +1,8 @@
 """The authenticator-log collector against moto's server (CloudWatch Logs with a basic Logs Insights),
 end to end through `eksdoctor diagnose`, plus the FilterLogEvents fallback with botocore's Stubber
-(moto cannot refuse StartQuery). moto ignores a query's `filter` lines; the analysis does not rely on it.
+(moto cannot refuse StartQuery). moto 5.2 honours a query's time window and `limit` but ignores its
+`filter` lines, writes @timestamp as epoch ms (AWS: `2026-11-23 00:59:01.123`), and its FilterLogEvents
+ignores logStreamNamePrefix and `?"a" ?"b"` patterns: the analysis never relies on the server filtering.
 """
 from __future__ import annotations
 
@@ -95,6 +97,8 @@ def test_a_denied_arn_is_confirmed_from_moto_logs_insights(world, tmp_path):
     assert "arn:aws:iam::123456789012:role\\/log-deployer" in query  # narrowed to the caller
     (results,) = bundle["aws"]["logs:GetQueryResults"]
     assert results["request"] == {"queryId": start["response"]["queryId"]} and results["response"]["status"] == "Complete"
+    streams = {c["value"] for row in results["response"]["results"] for c in row if c["field"] == "@logStream"}
+    assert "kube-apiserver-0a1b2c3d" in streams  # moto did not filter: the analysis below had to
     assert "authenticator logs:" not in result.err  # no spinner when stderr is not a terminal
     findings = {f["id"]: f for f in result.json()["findings"]}
     evidence = findings["authenticator_log_evidence"]
@@ -158,9 +162,10 @@ def test_a_spinner_with_the_elapsed_time_shows_when_stderr_is_a_terminal(world):
 
 # --- the collector on its own ----------------------------------------------------------------
 
-def context_for(session, cluster: str = "log-big", timeout: float = 60.0) -> Context:
+def context_for(cluster: str = "log-big", timeout: float = 60.0) -> Context:
     ctx = Context(Options(cluster=cluster, region="us-east-1", timeout=timeout), environ={})
-    ctx.set_fact("exec_creds", awscollect.Credentials("exec", session))
+    ctx.set_fact("exec_creds", awscollect.from_keys("exec", KEYS["aws_access_key_id"], KEYS["aws_secret_access_key"],
+                                                    None, KEYS["region_name"]))
     ctx.set_fact("exec_section", {"command": "aws"})
     return ctx
 
@@ -176,7 +181,7 @@ def test_a_full_answer_splits_the_window_until_every_event_is_read(moto, monkeyp
     put(logs, "/aws/eks/log-big/cluster", "authenticator-big",
         [line(now - 3500 + i * 0.25, "info", "access granted", arn=f"arn:aws:iam::{ACCOUNT}:role/r{i}", username=f"u{i}")
          for i in range(total)])
-    ctx = context_for(session)
+    ctx = context_for()
     collect_logs(ctx)
     results = ctx.data["aws"]["logs:GetQueryResults"]
     assert len(results) >= 2 and len(results[0]["response"]["results"]) == ROWS_PER_QUERY
@@ -190,7 +195,7 @@ def test_a_full_answer_splits_the_window_until_every_event_is_read(moto, monkeyp
 def test_refused_logs_insights_falls_back_to_filter_log_events_page_by_page():
     session = boto3.Session(**KEYS)
     client = session.client("logs", region_name="us-east-1")
-    ctx = context_for(session, cluster="prod")
+    ctx = context_for(cluster="prod")
     creds = ctx.fact("exec_creds")
     creds._clients[("logs", "us-east-1")] = client
     client.meta.events.register("before-call", awscollect._audit)
@@ -216,7 +221,7 @@ def test_refused_logs_insights_falls_back_to_filter_log_events_page_by_page():
 def test_a_running_query_is_polled_until_complete():
     session = boto3.Session(**KEYS)
     client = session.client("logs", region_name="us-east-1")
-    ctx = context_for(session, cluster="prod")
+    ctx = context_for(cluster="prod")
     ctx.fact("exec_creds")._clients[("logs", "us-east-1")] = client
     with Stubber(client) as stub:
         stub.add_response("start_query", {"queryId": "q-1"})
@@ -238,3 +243,41 @@ def test_the_query_narrows_to_the_caller_and_escapes_its_arn():
     assert "ASIA" not in query and "AKIA" not in query  # the query is kept in the bundle: no access key ids
     assert "@message not like /arn=" in query  # other principals' denials are left out, token errors kept
     assert insights_query([]).count("access denied") == 1
+
+
+def test_a_full_answer_with_real_logs_insights_timestamps_queries_only_the_older_rest():
+    """Real Logs Insights writes @timestamp as `2026-11-23 00:59:01.123` (moto writes epoch ms): the rest of
+    the window ends at the second after the full answer's oldest row, not at the window's end."""
+    from datetime import datetime, timezone
+    session = boto3.Session(**KEYS)
+    client = session.client("logs", region_name="us-east-1")
+    ctx = context_for(cluster="prod")
+    ctx.fact("exec_creds")._clients[("logs", "us-east-1")] = client
+    end = int(datetime.strptime(ctx.data["collected_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    start = end - 3600
+    oldest = start + 100.5  # the full answer reaches back to here; 100 s are left (one query, no split)
+    stamp = lambda t: datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
+    times = [end - (end - oldest) * i / (ROWS_PER_QUERY - 1) for i in range(ROWS_PER_QUERY)]
+    row = lambda t, i: [{"field": "@timestamp", "value": stamp(t)}, {"field": "@message", "value": f"m{i}"},
+                        {"field": "@logStream", "value": "authenticator-1"}]
+    with Stubber(client) as stub:
+        stub.add_response("start_query", {"queryId": "q-full"})
+        stub.add_response("get_query_results", {"status": "Complete", "results": [row(t, i) for i, t in enumerate(times)]},
+                          {"queryId": "q-full"})
+        stub.add_response("start_query", {"queryId": "q-rest"})
+        stub.add_response("get_query_results", {"status": "Complete", "results": [row(start + 5, "old")]}, {"queryId": "q-rest"})
+        collect_logs(ctx)
+        stub.assert_no_pending_responses()
+    windows = [(s["request"]["startTime"], s["request"]["endTime"]) for s in ctx.data["aws"]["logs:StartQuery"]]
+    assert windows == [(start, end), (start, start + 101)]
+    assert [len(r["response"]["results"]) for r in ctx.data["aws"]["logs:GetQueryResults"]] == [ROWS_PER_QUERY, 1]
+
+
+@pytest.mark.parametrize("command", [["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_report_and_preflight_read_the_logs_over_since_too(world, tmp_path, command):
+    saved = tmp_path / "b.json"
+    result = run_cli(*command, "--context", "payroll", "--since", "10m", "--save-bundle", str(saved), "--timeout", "60",
+                     env=world, cwd=str(tmp_path))
+    assert "Traceback" not in result.err, result.err
+    request = json.loads(saved.read_text())["aws"]["logs:StartQuery"][0]["request"]
+    assert request["endTime"] - request["startTime"] == 600

@@ -4,8 +4,11 @@ The exit code is the gate: 0 allowed, 1 denied or no access, 3 inconclusive."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -17,15 +20,27 @@ from world import eks_api, make_cluster, moto, point_kubeconfig_at  # noqa: F401
 JUNIT = xmlschema.XMLSchema(str(ROOT / "tests" / "schemas" / "junit-10.xsd"))
 
 
+def readme_snippet_line(start: str, end: str, marker: str) -> str:
+    """The shell line of the README's CI snippet between `start` and `end` that runs `eksdoctor preflight`."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(start):readme.index(end, readme.index(start))]
+    line = next(l for l in block.splitlines() if marker in l)
+    return line.split(marker, 1)[1].strip()
+
+
 def readme_preflight_args() -> list[str]:
     """The arguments of the `eksdoctor preflight` line in the README's GitHub Actions snippet."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("GitHub Actions:"):readme.index("GitLab CI")]
-    line = next(l for l in block.splitlines() if "run: eksdoctor preflight" in l)
-    command = line.split("run:", 1)[1].split(" > ", 1)[0]
+    command = "eksdoctor preflight " + readme_snippet_line("GitHub Actions:", "GitLab CI", "run: eksdoctor preflight")
+    command = command.split(" > ", 1)[0]
     words = shlex.split(command)
     assert words[:2] == ["eksdoctor", "preflight"]
     return words[1:]
+
+
+def gitlab_script_line() -> str:
+    """The README's GitLab CI `script:` line that runs preflight, exactly as written (a shell line)."""
+    line = readme_snippet_line("GitLab CI", "`--output sarif`", "- eksdoctor preflight")
+    return "eksdoctor preflight " + line
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +161,44 @@ def test_without_a_review_the_model_answers_from_rbac(tmp_path):
     fix = denied.json()["diagnosis"]["findings"][0]["fix"]
     assert fix[-1]["command"] == ("kubectl create clusterrolebinding eksdoctor-create-clusterroles "
                                   "--clusterrole=eksdoctor-create-clusterroles --user=deployer")
+
+
+@pytest.fixture
+def gitlab_job(aws_world, eks_api, tmp_path):  # noqa: F811
+    """Run the README's GitLab CI script line in a shell, with the CI variables it uses; returns
+    (exit code, the junit report the line writes)."""
+    env = point_kubeconfig_at(aws_world, eks_api.url, tmp_path / "kubeconfig")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KUBECONFIG"))}, **env,
+           "CLUSTER": "prod", "AWS_REGION": "us-east-1", "NO_COLOR": "1"}
+
+    def run():
+        proc = subprocess.run([shutil.which("bash"), "-c", gitlab_script_line()], env=env, cwd=str(tmp_path), capture_output=True,
+                              text=True, timeout=120)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        report = (tmp_path / "preflight.xml").read_text()
+        JUNIT.validate(report)
+        return proc.returncode, ET.fromstring(report)
+    return run
+
+
+def test_gitlab_script_line_is_the_one_tested():
+    line = gitlab_script_line()
+    assert '--cluster "$CLUSTER"' in line and "--output junit > preflight.xml" in line
+
+
+def test_gitlab_job_passes_when_allowed_and_fails_with_1_on_an_unauthorised_action(gitlab_job, eks_api):  # noqa: F811
+    eks_api.allowed = {("create", "deployments", "prod")}
+    code, report = gitlab_job()
+    assert code == 0 and report.findall(".//testcase[@name='preflight_can [create deployments -n prod]']/failure") == []
+    eks_api.allowed = set()
+    code, report = gitlab_job()
+    assert code == 1
+    failure = report.find(".//testcase[@name='preflight_can [create deployments -n prod]']/failure")
+    assert "cannot create deployments -n prod" in failure.get("message")
+
+
+def test_gitlab_job_exits_3_when_the_evidence_is_inconclusive(gitlab_job, eks_api):  # noqa: F811
+    eks_api.mode = "reviews_unavailable"
+    code, report = gitlab_job()
+    assert code == 3
+    assert "ServiceUnavailable" in report.find(".//testcase[@name='preflight_can [create deployments -n prod]']/skipped").get("message")

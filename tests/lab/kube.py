@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import authn, authz, kproto
+from .latency import INTERNAL_HEADER
 from .pki import CA
 from .state import ClusterState, now
 
@@ -142,6 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _handle(self) -> None:
+        latency = getattr(self.server, "latency", None)
+        start = latency.wait() if latency else 0.0
         body = self._body()
         try:
             api: KubeAPI = self.server.api
@@ -152,6 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Reply as r:
             code, doc = r.code, r.body
         self._send(code, doc)
+        if latency:
+            latency.log(start, "kube", f"{self.command} {self.path.split('?')[0]}", self.headers.get("User-Agent", ""))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -208,7 +213,7 @@ class KubeAPI:
         conn = http.client.HTTPConnection(*self.sts_address, timeout=10)
         try:
             conn.request("GET", f"{parts.path}?{parts.query}", headers={
-                "Host": host, "x-k8s-aws-id": self.cluster.name, "accept": "application/json"})
+                "Host": host, "x-k8s-aws-id": self.cluster.name, "accept": "application/json", INTERNAL_HEADER: "authenticator"})
             resp = conn.getresponse()
             return resp.status, resp.read().decode(errors="replace")
         finally:
@@ -438,10 +443,11 @@ def _merge(target, patch):
 
 
 class KubeServer:
-    def __init__(self, cluster: ClusterState, ca: CA, sts_address: tuple[str, int], clock=now):
+    def __init__(self, cluster: ClusterState, ca: CA, sts_address: tuple[str, int], clock=now, latency=None):
         self.api = KubeAPI(cluster, sts_address, clock)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self.api
+        self._server.latency = latency  # latency.Latency: delay and log each request (bench/latency.py)
         self._server.ssl_context = ca.server_context("127.0.0.1")
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

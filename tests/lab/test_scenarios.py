@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from .scenario import DEV_ARN, SSO_ARN
+from .scenario import DEV_ARN, SCENARIOS, SSO_ARN
 from .state import ACCOUNT
 from .world import run_eksdoctor, run_kubectl, run_shell
 
@@ -219,3 +219,66 @@ def test_expired_static_token(lab):
     apply_fix(world, first)           # aws eks update-kubeconfig: the exec plugin instead of the pasted token
     assert_kubectl_works(world)
     assert whoami(world)["username"] == "alice"
+
+
+def cluster_state(world):
+    """What a write would change: aws-auth's resourceVersion, the access entries, the mode."""
+    with world.cluster.lock:
+        cm = world.cluster.objects.get("configmaps", {}).get(("kube-system", "aws-auth")) or {}
+        entries = {arn: (e.type, tuple(e.groups), e.username, tuple(sorted(e.policies)))
+                   for arn, e in world.cluster.access_entries.items()}
+        return (cm.get("metadata", {}).get("resourceVersion"), entries, world.cluster.auth_mode)
+
+
+# --- eksdoctor carries out its own fix: diagnose --fix --apply (access entries, policies, aws-auth edits) ---------
+
+@pytest.mark.parametrize("name", ["unmapped_role", "sso_role_path", "assumed_role_rolearn", "access_entry_no_policy"])
+def test_diagnose_fix_apply_makes_kubectl_work(lab, name):
+    world = lab(name)
+    assert run_kubectl(world, "get", "pods").code == 1
+    before = cluster_state(world)
+    dry = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix")
+    assert dry.code == 1 and "Dry run: nothing was changed." in dry.out, dry.out + dry.err
+    assert cluster_state(world) == before          # diagnose, even with --fix, is read-only without --apply
+    run = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix", "--apply", "--yes", "--backup-dir", "backups")
+    assert run.code == 0, run.out + run.err
+    assert "\nApplied. Check with: kubectl get pods" in run.out
+    if name == "sso_role_path":   # CONFIG_MAP: the aws-auth edit went through the safe writer
+        assert len(list((world.tmp / "backups").glob("aws-auth-backup-*.yaml"))) == 1
+        assert "and read back identical" in run.out
+    assert_kubectl_works(world)
+
+
+def test_diagnose_fix_apply_prints_what_it_cannot_do_safely_and_changes_nothing(lab):
+    world = lab("aws_auth_yaml_error")
+    cm = world.cluster.objects["configmaps"][("kube-system", "aws-auth")]
+    version = cm["metadata"]["resourceVersion"]
+    run = run_eksdoctor(world, "diagnose", "--admin-profile", "admin", "--fix", "--apply", "--yes")
+    assert run.code == 1, run.out + run.err
+    assert "[for cluster admin to run; eksdoctor does not]" in run.out
+    assert "eksdoctor cannot make any of these changes safely itself: they are printed for you to run." in run.out
+    assert world.cluster.objects["configmaps"][("kube-system", "aws-auth")]["metadata"]["resourceVersion"] == version
+
+
+# --- every fix eksdoctor prints, run as printed, in order, each as whoever it names ----------------------------
+
+BROKEN = [name for name in SCENARIOS if name != "healthy"]
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_every_printed_fix_run_as_printed_makes_kubectl_work(lab, name):
+    world = lab(name)
+    assert run_kubectl(world, "get", "pods").code == 1
+    run, diagnosis, _ = diagnose(world)
+    first = diagnosis["findings"][0]
+    assert run.code == 1 and first["status"] == "fail" and first["fix"], first
+    if name == "aws_auth_yaml_error":  # the fix has a person's edit in the middle: lint shows the line to correct
+        look, write_back = first["fix"][:2]     # the rest is break-glass, for when nobody mapped can log in
+        assert "break-glass if" in first["fix"][2]["why"]
+        shown = run_shell(world, look["command"], admin=True)
+        assert shown.code == 1 and shown.out.startswith("aws-auth.yaml:11: error: mapRoles: YAML error"), shown.out
+        assert run_shell(world, "sed -i 's|^       groups:|      groups:|' aws-auth.yaml").code == 0  # the correction
+        apply_fix(world, {"fix": [write_back]})
+    else:
+        apply_fix(world, first)
+    assert_kubectl_works(world)

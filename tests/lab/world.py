@@ -25,6 +25,7 @@ from conftest import Run  # tests/conftest.py: exit code, stdout, stderr of a co
 
 from .aws import Front
 from .kube import KubeServer, seed_objects
+from .latency import INTERNAL_HEADER, Latency
 from .kubectl import kubectl_path
 from .pki import CA
 from .proxy import Proxy
@@ -44,9 +45,14 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
 
 
+def _internal(request, **_) -> None:
+    request.headers[INTERNAL_HEADER] = "lab"
+
+
 class World:
-    def __init__(self, scenario: Scenario, tmp: Path):
+    def __init__(self, scenario: Scenario, tmp: Path, latency: Latency | None = None):
         self.scenario = scenario
+        self.latency = latency  # delay and log every client request (bench/latency.py)
         self.tmp = tmp
         self.home = tmp / "home"
         self.kubeconfig = self.home / ".kube" / "config"
@@ -98,23 +104,27 @@ class World:
             def log_request(self, *args, **kwargs):   # request lines carry tokens; keep them off the output
                 pass
 
-        http = make_server("127.0.0.1", 0, self.front, threaded=True, request_handler=Quiet)
+        app = self.latency.wsgi(self.front) if self.latency else self.front
+        http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
         thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         self._stops.append(lambda: (http.shutdown(), http.server_close(), thread.join(5)))
         self.aws_url = f"http://127.0.0.1:{http.server_port}"
         self.proxy = Proxy(self.ca, ("127.0.0.1", http.server_port)).start()
         self._stops.append(self.proxy.stop)
-        self.kube = KubeServer(self.cluster, self.ca, ("127.0.0.1", http.server_port)).start()
+        self.kube = KubeServer(self.cluster, self.ca, ("127.0.0.1", http.server_port), latency=self.latency).start()
         self._stops.append(self.kube.stop)
         self.cluster.endpoint = self.kube.url
         self.cluster.ca_data = base64.b64encode(self.ca.pem).decode()
 
     # -- AWS side -----------------------------------------------------------------------------------
     def lab_client(self, service: str):
-        """A client for setting the world up (moto does not check these keys; the front's STS would)."""
-        return _boto().client(service, region_name=REGION, endpoint_url=self.aws_url,
-                              aws_access_key_id="AKIALABSETUP", aws_secret_access_key="lab")
+        """A client for setting the world up (moto does not check these keys; the front's STS would).
+        Its requests are the lab's own: never delayed."""
+        client = _boto().client(service, region_name=REGION, endpoint_url=self.aws_url,
+                                aws_access_key_id="AKIALABSETUP", aws_secret_access_key="lab")
+        client.meta.events.register("before-send", _internal)
+        return client
 
     def _resolve_principal(self, arn: str) -> str | None:
         """What EKS does on CreateAccessEntry: the principal's unique ID, if that exact ARN exists."""

@@ -68,3 +68,12 @@ def test_the_aws_auth_sed_fix_rewrites_exactly_one_arn(tmp_path):
     assert doc.read_text() == ("- rolearn: arn:aws:iam::1:role/x\n- rolearn: arn:aws:iam::1:role/devops\n"
                                "- rolearn: 'arn:aws:iam::1:role/x'\n- rolearn: arn:aws:iam::1:role/dev-x\n"
                                "- rolearn: arn:aws:iam::1:role/c\n")
+
+
+def test_apply_reads_back_the_arns_of_the_printed_sed():
+    """`diagnose --fix --apply` turns the printed sed into a safe aws-auth edit: it must read the same ARNs."""
+    from eksdoctor.model.fixes import parse_sed_replace_arn, sed_replace_arn
+    for old, new in (("arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_A_0123",
+                      "arn:aws:iam::1:role/AWSReservedSSO_A_0123"), ("arn:aws:iam::1:role/a+b=c,d.e@f_g-h", "arn:aws:iam::1:role/x")):
+        assert parse_sed_replace_arn(sed_replace_arn(old, new)) == (old, new)
+    assert parse_sed_replace_arn("sed -i 's|a|b|' aws-auth.yaml") is None

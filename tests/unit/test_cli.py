@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -145,3 +146,98 @@ def test_checks_catalog_lists_and_shows():
 def test_bad_can_question_exits_2_before_collecting():
     line = _one_line_error(run_cli("diagnose", "--can", "fly pods"))
     assert "is not a Kubernetes verb" in line
+
+
+@pytest.mark.parametrize("args, says", [
+    (["analyze", "--example", "sso-role-path", "-o", "bogus"], "Invalid value for '--output'"),
+    (["analyze", "--no-such-option"], "No such option: --no-such-option"),
+    (["no-such-command"], "No such command 'no-such-command'"),
+    (["report"], "Missing option '--output'"),
+    (["preflight", "--timeout", "soon"], "'soon' is not a valid float"),
+    (["lint"], "Missing argument 'files'"),
+])
+def test_click_usage_errors_are_one_line_naming_the_help(args, says):
+    line = _one_line_error(run_cli(*args))
+    assert line.startswith("eksdoctor: error: ") and says in line and line.endswith("--help)")
+
+
+def test_help_lists_the_exit_codes_one_per_line():
+    lines = [l.strip() for l in run_cli("--help").out.splitlines()]
+    for code in "0123":
+        assert any(l.startswith(f"{code}  ") for l in lines), f"exit code {code} is not on a line of its own"
+
+
+def test_truncated_plain_json_bundle_exits_2(tmp_path):
+    cut = tmp_path / "cut.json"
+    cut.write_text(SPEC_EXAMPLE.read_text()[:300])
+    assert "not valid JSON" in _one_line_error(run_cli("analyze", str(cut)))
+
+
+@pytest.mark.parametrize("content, says", [
+    ("apiVersion: v1\nclusters: [\n  - name: x\n", "not valid YAML (line 3)"),
+    ("- just\n- a list\n", "a kubeconfig is a YAML mapping, this is a list"),
+    (None, "no such kubeconfig file"),
+    ("", "is a directory"),
+])
+@pytest.mark.parametrize("command", [["diagnose"], ["whoami"], ["preflight", "--can", "get pods"], ["report", "-o", "r.md"]])
+def test_an_explicit_kubeconfig_that_is_not_one_exits_2_before_collecting(tmp_path, content, says, command):
+    path = tmp_path / "kubeconfig"
+    if content == "":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    line = _one_line_error(run_cli(*command, "--kubeconfig", str(path), cwd=str(tmp_path)))
+    assert str(path) in line and says in line
+    assert not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "sarif", "junit", "table"])
+def test_every_format_is_byte_identical_for_the_same_bundle(tmp_path, fmt):
+    copy = tmp_path / "bundle.json"
+    copy.write_bytes(SPEC_EXAMPLE.read_bytes())
+    runs = [run_cli("analyze", "bundle.json", "-o", fmt, cwd=str(tmp_path)) for _ in range(2)]
+    runs.append(run_cli("analyze", "bundle.json", "-o", fmt, cwd=str(tmp_path), env={"TZ": "Asia/Tokyo", "LANG": "C"}))
+    assert runs[0].out and runs[0].out == runs[1].out == runs[2].out
+
+
+LIVE_OPTIONS = ["--cluster", "--region", "--profile", "--context", "--kubeconfig", "--admin-profile", "--can", "--since",
+                "--save-bundle", "--timeout"]
+
+
+def test_live_commands_share_one_definition_of_each_collection_option():
+    import typer
+
+    from eksdoctor.cli import app
+    commands = typer.main.get_command(app).commands
+    described = {}
+    for name in ("diagnose", "report", "preflight"):
+        params = {opt: p for p in commands[name].params for opt in p.opts}
+        for opt in LIVE_OPTIONS:
+            assert opt in params, f"{name} has no {opt}"
+            described.setdefault(opt, set()).add(params[opt].help)
+    assert {opt: len(helps) for opt, helps in described.items()} == {opt: 1 for opt in LIVE_OPTIONS}
+
+
+@pytest.mark.parametrize("command", [["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_a_live_option_given_with_bundle_is_a_usage_error(tmp_path, command):
+    line = _one_line_error(run_cli(*command, "--bundle", str(SPEC_EXAMPLE), "--cluster", "other", "--since", "2h",
+                                   cwd=str(tmp_path)))
+    assert "--cluster, --since only make sense when collecting live" in line
+    assert not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize("command", [["diagnose"], ["report", "-o", "r.md"], ["preflight", "--can", "get pods"]])
+def test_since_is_checked_before_collecting_on_every_live_command(tmp_path, command):
+    assert "--since 'soon' is not a duration" in _one_line_error(run_cli(*command, "--since", "soon", cwd=str(tmp_path)))
+
+
+def test_shell_completion_still_answers():
+    import os
+    import subprocess
+    import sys
+    script = str(Path(sys.executable).parent / "eksdoctor")  # completion keys on the program's name
+    env = {**os.environ, "_EKSDOCTOR_COMPLETE": "complete_bash", "COMP_WORDS": "eksdoctor ana", "COMP_CWORD": "1"}
+    proc = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.split() == ["analyze"], proc.stderr
+    shown = subprocess.run([script, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "_eksdoctor_completion" in shown.stdout

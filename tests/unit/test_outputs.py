@@ -146,6 +146,40 @@ def test_hand_made_bundle_says_which_evidence_is_missing_and_how_to_collect_it(t
     assert markdown[markdown.index("## Missing evidence"):markdown.index("## Passed")].count(command) == 1
 
 
+def spec_example(tmp_path):
+    """The hand-assembled bundle at the end of docs/bundle-v1.md, as written there."""
+    text = (ROOT / "docs" / "bundle-v1.md").read_text()
+    block = text[text.index("## A complete example"):]
+    block = block[block.index("```json") + len("```json"):]
+    path = tmp_path / "hand-made.json"
+    path.write_text(block[:block.index("```")])
+    return path
+
+
+def test_the_spec_example_is_diagnosed_and_says_what_else_to_collect_and_how(tmp_path):
+    path = str(spec_example(tmp_path))
+    doc = run_cli("analyze", path, "-o", "json").json()
+    first = doc["findings"][0]
+    assert first["id"] == "sso_role_in_aws_auth" and first["status"] == "fail"
+    assert any("arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef" in s["command"] for s in first["fix"])
+    table = run_cli("analyze", path)
+    assert table.code == 1
+    section = table.out[table.out.index("Missing evidence"):]
+    # every check skipped for lack of evidence is in the section, with the command that collects it
+    skipped = [f["id"] for f in doc["findings"] if f["status"] == "skipped" and not f["detail"].startswith("blocked by")]
+    unexplained = [i for i in skipped if i not in section]
+    assert unexplained == [], f"skipped without saying what to collect: {unexplained}"
+    for need, command in [("local:kubeconfig", "kubectl config view --raw -o json"),
+                          ("kubernetes:probe", "eksdoctor diagnose --save-bundle bundle.json.gz"),
+                          ("aws:logs:FilterLogEvents", "aws logs filter-log-events --log-group-name /aws/eks/prod/cluster"),
+                          ("aws:cloudtrail:LookupEvents", "aws cloudtrail lookup-events --region us-east-1")]:
+        assert need in section and command in section, need
+    kubeconfig = section[section.index("local:kubeconfig"):].splitlines()[0]
+    assert "wrong_context" in kubeconfig and "token_reused_over_15min" in kubeconfig
+    markdown = run_cli("analyze", path, "-o", "markdown").out
+    assert "kubectl config view --raw -o json" in markdown[markdown.index("## Missing evidence"):]
+
+
 def test_every_need_of_every_check_says_how_to_collect_it():
     for check in run_cli("checks", "-o", "json").json()["checks"]:
         for need in check["needs"]:
@@ -156,7 +190,7 @@ def test_every_need_of_every_check_says_how_to_collect_it():
 def test_missing_evidence_section_appears_only_when_something_is_missing(tmp_path):
     data = json.loads((FIXTURES / "sso_role_in_aws_auth" / "bundle.json").read_text())
     doc = run_cli("analyze", str(FIXTURES / "sso_role_in_aws_auth" / "bundle.json"), "-o", "json").json()
-    missing = [f for f in doc["findings"] if f["status"] == "skipped" and f["detail"].startswith("evidence not collected")]
+    missing = [f for f in doc["findings"] if any(k.startswith("missing:") for k in f["facts"])]
     table = run_cli("analyze", str(FIXTURES / "sso_role_in_aws_auth" / "bundle.json")).out
     assert ("Missing evidence" in table) == bool(missing)
     no_checks_need_anything = tmp_path / "empty.json"

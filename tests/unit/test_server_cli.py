@@ -177,3 +177,65 @@ def test_explain_a_bad_arn_says_why_it_is_rejected(tmp_path):
     jsonschema.validate(doc, EXPLAIN_SCHEMA)
     assert doc["authenticated"] is False and doc["canonical_arn"] is None
     assert "unrecognized resource group/devs for service iam" in doc["reasons"][-1]
+
+
+# --- lint for pipelines: SARIF and JUnit, validated against their schemas ------------------------
+
+def _lint_formats(tmp_path, *args):
+    import xml.etree.ElementTree as ET
+
+    import xmlschema
+    schemas = ROOT / "tests" / "schemas"
+    sarif, junit = (run_cli("lint", *args, "-o", fmt, cwd=str(tmp_path)) for fmt in ("sarif", "junit"))
+    jsonschema.Draft4Validator(json.loads((schemas / "sarif-schema-2.1.0.json").read_text())).validate(json.loads(sarif.out))
+    xmlschema.XMLSchema(str(schemas / "junit-10.xsd")).validate(junit.out)
+    return sarif, json.loads(sarif.out)["runs"][0], junit, ET.fromstring(junit.out)
+
+
+def test_lint_sarif_and_junit_point_at_the_file_line_of_each_slip(tmp_path):
+    from eksdoctor.model.lint import RULES
+    _write(tmp_path, "aws-auth.yaml", SLIP)
+    _write(tmp_path, "old.yaml", MANIFEST)
+    sarif, run, junit, root = _lint_formats(tmp_path, "aws-auth.yaml", "--against", "old.yaml")
+    assert sarif.code == junit.code == run_cli("lint", "aws-auth.yaml", "--against", "old.yaml", cwd=str(tmp_path)).code == 1
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert sorted(rules) == sorted(RULES)  # one rule per lint rule
+    first = run["results"][0]
+    assert first["ruleId"] == "aws_auth_yaml_broken" and first["level"] == "error"
+    assert first["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "aws-auth.yaml"}, "region": {"startLine": 14}}
+    node = next(r for r in run["results"] if r["ruleId"] == "node_role_unmapped")
+    assert NODE in node["message"]["text"] and node["level"] == "error"
+    assert len({r["partialFingerprints"]["eksdoctorFinding/v1"] for r in run["results"]}) == len(run["results"])
+    yaml_rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "aws_auth_yaml_broken")
+    assert "docs/checks/aws_auth_yaml_broken.md" in yaml_rule["help"]["text"]
+    failed = root.find(".//testcase[@name='aws_auth_yaml_broken [aws-auth.yaml:14]']/failure")
+    assert "drops every entry of mapRoles" in failed.text
+    assert root.find(".//testcase[@name='node_role_unmapped [aws-auth.yaml]']/failure") is not None
+    assert root.find("testsuite").get("name") == "eksdoctor: aws-auth lint"
+    for spelled in ("./aws-auth.yaml", str(tmp_path / "aws-auth.yaml")):  # code scanning wants repository-relative paths
+        again = json.loads(run_cli("lint", spelled, "-o", "sarif", cwd=str(tmp_path)).out)["runs"][0]["results"][0]
+        assert again["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "aws-auth.yaml"
+
+
+def test_lint_junit_has_a_passing_testcase_per_rule_for_a_good_file(tmp_path):
+    from eksdoctor.model.lint import RULES
+    _write(tmp_path, "aws-auth.yaml", MANIFEST)
+    sarif, run, junit, root = _lint_formats(tmp_path, "aws-auth.yaml")
+    assert sarif.code == junit.code == 0
+    assert [r["ruleId"] for r in run["results"]] == []
+    cases = root.findall(".//testcase")
+    assert sorted(c.get("name") for c in cases) == sorted(f"{rule} [aws-auth.yaml]" for rule in RULES)
+    assert root.findall(".//failure") == []
+    skipped = root.find(".//testcase[@name='node_role_unmapped [aws-auth.yaml]']/skipped")
+    assert "--against" in skipped.get("message")  # lock-outs are only checked against the old version
+
+
+def test_lint_sarif_carries_each_issue_rule_warnings_as_warnings(tmp_path):
+    text = (f"- rolearn: arn:aws:iam::{A}:role/team/dev\n  username: dev\n  groups: [dev]\n"
+            f"- rolearn: arn:aws:sts::{A}:assumed-role/ops/alice\n  username: ops\n  groups: [ops]\n"
+            f"- rolearn: arn:aws:iam::{A}:user/bob\n  username: bob\n  groups: [dev]\n")
+    _write(tmp_path, "roles.yaml", text)
+    _, run, _, _ = _lint_formats(tmp_path, "roles.yaml")
+    got = {(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    assert got == {("role_path_in_aws_auth", "error", 1), ("aws_auth_sts_arn", "error", 4),
+                   ("wrong_section_or_arn_kind", "warning", 7)}
