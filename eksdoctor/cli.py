@@ -481,15 +481,28 @@ def explain(
     mode: Optional[str] = typer.Option(None, "--mode", help="Authentication mode: CONFIG_MAP, API_AND_CONFIG_MAP or API."),
     creator: Optional[str] = typer.Option(None, "--creator", help="The cluster creator's ARN (its hidden CONFIG_MAP mapping)."),
     can: Optional[str] = typer.Option(None, "--can", help='What to authorize, e.g. "create deployments -n prod" (default: list pods -n default).'),
-    cluster: Optional[str] = typer.Option(None, "--cluster", help="Live mode: not available yet (use diagnose --save-bundle, then --bundle)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Read the cluster's evidence live (read-only), as diagnose does."),
+    region: Optional[str] = REGION_OPT,
+    profile: Optional[str] = PROFILE_OPT,
+    admin_profile: Optional[str] = ADMIN_OPT,
+    context: Optional[str] = CONTEXT_OPT,
+    kubeconfig: Optional[Path] = KUBECONFIG_OPT,
+    timeout: float = TIMEOUT_OPT,
     output: CatalogOutput = typer.Option(CatalogOutput.table, "--output", "-o", help="Output format."),
 ) -> None:
     """What does this IAM principal become on the cluster? Username, groups, policies, and every rule that fired."""
     import json
 
-    from .server_commands import explain_document
+    from .server_commands import explain_document, explain_sources, live_evidence
+    collected, notes = None, []
+    if explain_sources(bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, cluster=cluster) == "live":
+        from .collect import collect
+        from .collect.run import EXPLAIN
+        data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
+                                timeout=timeout, admin_profile=admin_profile, can=[], principal=arn), only=EXPLAIN)
+        collected, notes = live_evidence(data)
     doc = explain_document(arn, bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, mode=mode,
-                           creator=creator, can=can, cluster=cluster)
+                           creator=creator, can=can, collected=collected, notes=tuple(notes))
     if output is CatalogOutput.json:
         typer.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
     else:

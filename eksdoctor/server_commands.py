@@ -1,7 +1,7 @@
 """`eksdoctor explain` and `eksdoctor lint`: read the inputs, ask the model, return the JSON documents.
 
-Only file reading happens here; every decision is in eksdoctor.model. Bad input raises UserError
-(one line, exit 2).
+Only file reading happens here (live evidence comes in already collected, from cli.py); every decision
+is in eksdoctor.model. Bad input raises UserError (one line, exit 2).
 """
 from __future__ import annotations
 
@@ -28,32 +28,62 @@ def read_text(path: Path, what: str) -> str:
         raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+def explain_sources(*, bundle: Path | None, aws_auth: Path | None, access_entries: Path | None,
+                    cluster: str | None) -> str:
+    """Which evidence `explain` reads: "bundle", "files" or "live"; UserError when none or a mix is given."""
+    given = [name for name, value in (("--bundle", bundle), ("--aws-auth/--access-entries", aws_auth or access_entries),
+                                      ("--cluster", cluster)) if value]
+    if len(given) > 1:
+        raise UserError(f"give one source of cluster evidence, not {' and '.join(given)}")
+    if not given:
+        raise UserError("give --cluster NAME (read it live), --bundle FILE, or --aws-auth FILE and/or --access-entries FILE")
+    return {"--bundle": "bundle", "--cluster": "live"}.get(given[0], "files")
+
+
+def live_evidence(data: dict):
+    """The evidence `explain --cluster` collected, as a Bundle, and what it lacks. Kubernetes reads went
+    to the kubeconfig context's server: they are dropped when that is not the named cluster's endpoint."""
+    from .bundle import validate
+    from .model.kubeconfig import same_server, selected
+
+    bundle = validate(data, "collected evidence")
+    notes: list[str] = []
+    described = bundle.first_ok("aws", "eks:DescribeCluster")
+    if described is None:
+        calls = bundle.aws("eks:DescribeCluster")
+        why = f"{calls[-1].error_code}: {(calls[-1].error or {}).get('message', '')}" if calls else "no credentials"
+        notes.append(f"eks:DescribeCluster failed ({why}): the authentication mode is unknown")
+    endpoint = ((described.response or {}).get("cluster") or {}).get("endpoint") if described else None
+    sel = selected(bundle)
+    if data.get("kubernetes") and endpoint and not (sel and same_server(sel.server, endpoint)):
+        data["kubernetes"] = {}
+        notes.append(f"aws-auth and RBAC were not read: the kubeconfig context points at {sel.server if sel else 'no server'}, "
+                     f"not {endpoint} (give --context)")
+        bundle = validate(data, "collected evidence")
+    return bundle, notes
+
+
 def explain_document(arn: str, *, bundle: Path | None = None, aws_auth: Path | None = None,
                      access_entries: Path | None = None, mode: str | None = None, creator: str | None = None,
-                     can: str | None = None, cluster: str | None = None) -> dict:
+                     can: str | None = None, collected=None, notes: tuple[str, ...] = ()) -> dict:
+    """`collected`: a Bundle read live (`explain --cluster`), used like a saved one."""
     from .model.evidence import cluster_evidence, rbac
     from .model.identity import evidence_from_files, explain, principal_from_arn
     from .model.rbac import DEFAULT_QUESTION, authorize, parse_question
 
     if mode is not None and mode not in MODES:
         raise UserError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
-    if bundle is not None and (aws_auth or access_entries):
-        raise UserError("give either --bundle or --aws-auth/--access-entries, not both")
-    if bundle is None and aws_auth is None and access_entries is None:
-        if cluster:
-            raise UserError(f"live explain (--cluster) needs the collectors; for now have an admin run "
-                            f"`eksdoctor diagnose --cluster {cluster} --save-bundle cluster.json.gz` and then "
-                            f"`eksdoctor explain --bundle cluster.json.gz --arn {arn}`")
-        raise UserError("give --bundle FILE, or --aws-auth FILE and/or --access-entries FILE")
+    if collected is None:
+        explain_sources(bundle=bundle, aws_auth=aws_auth, access_entries=access_entries, cluster=None)
     try:
         question = parse_question(can) if can else DEFAULT_QUESTION
     except ValueError as exc:
         raise UserError(f"--can: {exc}") from None
-    notes: list[str] = []
+    notes: list[str] = list(notes)
     rb = None
-    if bundle is not None:
+    if bundle is not None or collected is not None:
         from .bundle import load_bundle
-        loaded = load_bundle(bundle)
+        loaded = load_bundle(bundle) if collected is None else collected
         ev = cluster_evidence(loaded)
         if mode:
             from dataclasses import replace

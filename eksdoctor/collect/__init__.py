@@ -17,6 +17,7 @@ class Options:
     all_entries: bool = False
     questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
     since: float = 3600.0  # seconds of authenticator logs to read (--since)
+    principal: str | None = None  # `explain --cluster`: the ARN asked about (its access entry is described)
 
 
 def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:

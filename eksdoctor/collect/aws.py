@@ -22,6 +22,7 @@ READ_OPERATIONS = frozenset({
     "eks:DescribeCluster", "eks:ListClusters", "eks:ListAccessEntries", "eks:DescribeAccessEntry",
     "eks:ListAssociatedAccessPolicies", "eks:ListAccessPolicies", "eks:ListNodegroups", "eks:DescribeNodegroup",
     "eks:ListFargateProfiles", "eks:DescribeFargateProfile",
+    "eks:ListIdentityProviderConfigs", "eks:DescribeIdentityProviderConfig",
     "iam:GetRole", "iam:GetUser", "iam:SimulatePrincipalPolicy",
     "cloudtrail:LookupEvents",
     "logs:StartQuery", "logs:GetQueryResults", "logs:FilterLogEvents", "logs:StopQuery",

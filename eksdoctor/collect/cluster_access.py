@@ -1,5 +1,5 @@
 """Collectors for who the cluster lets in: access entries and policies, node and Fargate roles,
-IAM principals, the creator (CloudTrail), RBAC and the Self*Reviews, console permissions.
+IAM principals, the creator (CloudTrail), OIDC identity providers, RBAC and the Self*Reviews, console permissions.
 
 Reads only. Each call's failure is kept as evidence (an AccessDenied says who must look instead).
 A read the caller is refused is repeated with --admin-profile when one was given (`as: admin`).
@@ -81,16 +81,23 @@ def _caller(ctx) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _asked(ctx) -> str | None:
+    """The principal `explain --cluster` asks about, canonical (None when not asked or not an ARN)."""
+    try:
+        return arns.canonicalize(ctx.options.principal) if ctx.options.principal else None
+    except arns.ArnError:
+        return None
+
+
 def principals_that_matter(ctx) -> list[str]:
-    """Entries to describe: the caller's (matched by path-less ARN), or all of them with --all."""
+    """Entries to describe: the caller's and the asked principal's (matched by path-less ARN), or all
+    of them with --all."""
     entries = ctx.fact("access_entry_arns") or []
     if ctx.options.all_entries:
         return entries[:MAX_PRINCIPALS * 10]
-    _, canonical = _caller(ctx)
-    if not canonical:
-        return []
-    mine = [e for e in entries if arns.same_principal(arns.strip_path(e), arns.strip_path(canonical))]
-    return mine or [canonical]
+    wanted = [c for c in (_caller(ctx)[1], _asked(ctx)) if c]
+    mine = [e for e in entries if any(arns.same_principal(arns.strip_path(e), arns.strip_path(c)) for c in wanted)]
+    return mine or list(dict.fromkeys(wanted))
 
 
 def collect_access_entry_details(ctx) -> None:
@@ -100,6 +107,17 @@ def collect_access_entry_details(ctx) -> None:
     read_all(ctx, [("eks", operation, {"clusterName": name, "principalArn": principal})
                    for principal in principals_that_matter(ctx)
                    for operation in ("DescribeAccessEntry", "ListAssociatedAccessPolicies")])
+
+
+def collect_identity_providers(ctx) -> None:
+    """eks:ListIdentityProviderConfigs, then DescribeIdentityProviderConfig for each (issuer, client id, prefixes)."""
+    name = _cluster(ctx)
+    if not name:
+        return
+    listed = read(ctx, "eks", "ListIdentityProviderConfigs", {"clusterName": name}) or {}
+    configs = [c for c in (listed.get("identityProviderConfigs") or [])[:MAX_PRINCIPALS] if isinstance(c, dict) and c.get("name")]
+    read_all(ctx, [("eks", "DescribeIdentityProviderConfig", {
+        "clusterName": name, "identityProviderConfig": {"type": c.get("type") or "oidc", "name": c["name"]}}) for c in configs])
 
 
 def collect_nodegroups(ctx) -> None:
@@ -164,8 +182,8 @@ def _iam_names(ctx, candidates: list[str]) -> tuple[set[str], set[str]]:
 
 
 def _principal_arns(ctx) -> list[str]:
-    """Every principal the evidence names: access entries, node and Fargate roles, aws-auth, the creator."""
-    candidates: list[str] = []
+    """Every principal the evidence names: the one `explain` asks about, access entries, node and Fargate roles, aws-auth, the creator."""
+    candidates: list[str] = [a for a in (_asked(ctx),) if a]
     candidates += ctx.fact("access_entry_arns") or []
     for record in ctx.data["aws"].get("eks:DescribeNodegroup") or []:
         candidates.append(((record.get("response") or {}).get("nodegroup") or {}).get("nodeRole") or "")

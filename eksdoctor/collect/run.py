@@ -27,6 +27,7 @@ COLLECTORS = [
     Collector("access_entries", cluster_access.collect_access_entries, after=("exec_credentials",), timeout=30),
     Collector("access_entry_details", cluster_access.collect_access_entry_details,
               after=("access_entries", "identity_exec"), timeout=30),
+    Collector("identity_providers", cluster_access.collect_identity_providers, after=("exec_credentials",), timeout=20),
     Collector("nodegroups", cluster_access.collect_nodegroups, after=("exec_credentials",), timeout=30),
     Collector("creator", cluster_access.collect_creator, after=("exec_credentials",), timeout=45),
     Collector("iam_caller", cluster_access.collect_iam_caller, after=("identity_exec", "cluster"), timeout=30),
@@ -94,6 +95,10 @@ def _audit(ctx) -> None:
     ctx.data["collection"]["operations"] = operations_made()
     ctx.data["collection"]["kubernetes_requests"] = requests_made()
 
+
+# `eksdoctor explain --cluster`: the cluster's mapping sources (mode, entries, aws-auth, creator, IAM paths, RBAC)
+EXPLAIN = ("env", "aws_config", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe",
+           "aws_auth", "aws_auth_admin", "access_entries", "access_entry_details", "creator", "iam_caller", "iam_principals", "rbac")
 
 # `eksdoctor preflight`: what answers "can this identity get in and do X", first and fast.
 PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_exec", "cluster", "probe", "rbac")

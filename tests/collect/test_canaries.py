@@ -130,3 +130,14 @@ def test_live_report_leaks_nothing(live, tmp_path, name):
     result = run_cli("report", "-o", str(tmp_path / name), env=live, cwd=str(tmp_path))
     assert result.code == 0, result.err
     assert_clean((tmp_path / name).read_text() + result.out + result.err, f"live report {name}")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_live_explain_leaks_nothing(live, eks_api, tmp_path, fmt):  # noqa: F811
+    result = run_cli("explain", "--arn", "arn:aws:iam::123456789012:user/nobody", "--cluster", "prod", "-o", fmt,
+                     env=live, cwd=str(tmp_path))
+    assert result.code == 0, result.err
+    assert any(t.startswith("k8s-aws-v1.") for t in eks_api.tokens)  # aws-auth was read with a real token
+    if fmt == "json":
+        assert result.json()["authenticated"] is False
+    assert_clean(result.out + result.err, f"live explain -o {fmt}")

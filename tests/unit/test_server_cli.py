@@ -163,8 +163,8 @@ def test_explain_from_files_entry_overrides_aws_auth(tmp_path):
 
 
 def test_explain_input_errors_exit_2(tmp_path):
-    live = run_cli("explain", "--arn", f"arn:aws:iam::{A}:role/x", "--cluster", "prod")
-    assert live.code == 2 and "eksdoctor diagnose --cluster prod --save-bundle" in live.err
+    mixed = run_cli("explain", "--arn", f"arn:aws:iam::{A}:role/x", "--cluster", "prod", "--aws-auth", _write(tmp_path, "a.yaml", MANIFEST))
+    assert mixed.code == 2 and "give one source of cluster evidence, not --aws-auth/--access-entries and --cluster" in mixed.err
     assert run_cli("explain", "--arn", "x").code == 2
     bad_mode = run_cli("explain", "--arn", "x", "--aws-auth", _write(tmp_path, "a.yaml", MANIFEST), "--mode", "BOTH")
     assert bad_mode.code == 2 and "is not one of" in bad_mode.err
