@@ -67,10 +67,10 @@ def associate_access_policy(t: Target, principal: str, policy: str, namespaces: 
 
 
 def grant_with_access_entry(t: Target, principal: str, policy: str, why: str, namespaces: tuple[str, ...] = (),
-                            run_as: str = CLUSTER_ADMIN) -> tuple[FixStep, ...]:
+                            run_as: str = CLUSTER_ADMIN, groups: tuple[str, ...] = ()) -> tuple[FixStep, ...]:
     where = "cluster-wide" if not namespaces else "in " + ", ".join(namespaces)
     return (
-        FixStep(create_access_entry(t, principal), run_as, why),
+        FixStep(create_access_entry(t, principal, groups=groups), run_as, why),
         FixStep(associate_access_policy(t, principal, policy, namespaces), run_as,
                 f"gives the entry Kubernetes permissions ({policy}, {where})"),
     )
