@@ -177,8 +177,7 @@ def main() -> None:
     doc = runs[-1][3]
     first = (doc.get("findings") or [{}])[0]
     caller = f"arn:aws:iam::{ACCOUNT}:role/{CALLER_ROLE}"
-    ok = (first.get("check") == "authenticator_log_evidence" and first.get("status") == "fail"
-          and caller in first.get("title", ""))  # the caller's denial found among 3,000 principals
+    ok = first.get("status") == "fail" and caller in first.get("title", "")  # the caller's denial, among 3,000 principals
     load = os.getloadavg()[0]
     print(f"bundle: {size_mb:.1f} MB, {args.events} events in {(args.events + ROWS_PER_QUERY - 1) // ROWS_PER_QUERY} queries")
     print(f"runs: wall s {', '.join(f'{s:.2f}' for s in seconds)}; cpu s {', '.join(f'{c:.2f}' for c in cpus)}; "

@@ -12,7 +12,7 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import aws_auth, target
 
-from ._server import blocked, caller, cannot_tell, confidence, evidence_of, log_confirmation, node_like, not_applicable
+from ._server import blocked, caller, cannot_tell, confidence, evidence_of, log_lines, node_like, not_applicable
 
 
 def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
@@ -43,8 +43,9 @@ def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     title = f"aws-auth maps the {kind} with its path, so it never matches"
     detail = "\n".join(lines)
     if x is None or (mine and blocked(bundle, x)):
-        said, pointers = log_confirmation(bundle, x)
-        return failed(title, detail + said, evidence=evidence + pointers, fix=fix, facts=facts,
+        logged, pointers = log_lines(bundle, x)
+        detail = "\n".join([detail, *logged])
+        return failed(title, detail, evidence=evidence + pointers, fix=fix, facts=facts,
                       confidence=confidence(bundle, x) if x else "")
     if mine:
         detail += f"\nThe caller gets in anyway ({x.matched_by or 'the API server accepted it'}), so this row is dead, not the cause."

@@ -102,8 +102,13 @@ def no_exec(v: View) -> Result | None:
     return None
 
 
-def evidence_of(*calls) -> list[str]:
-    return [c.pointer for c in calls if c is not None and getattr(c, "pointer", "")]
+def exec_check(judge):
+    """A check about the exec plugin: `judge(view)` runs only when the context has one."""
+    def run(bundle: Bundle) -> Result:
+        v = view(bundle)
+        return no_exec(v) or judge(v)
+    run.__doc__ = judge.__doc__
+    return run
 
 
 def stderr_has(v: View, *needles: str) -> str | None:

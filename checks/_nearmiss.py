@@ -14,7 +14,7 @@ from eksdoctor.model.access import uses_entries
 from eksdoctor.model.evidence import target
 from eksdoctor.model.identity import NearMiss
 
-from ._server import blocked, caller, cannot_tell, confidence, entry_arn, evidence_of, grant, log_confirmation
+from ._server import blocked, caller, cannot_tell, confidence, entry_arn, evidence_of, grant, log_lines
 
 
 def caller_near_misses(bundle: Bundle, kinds: tuple[str, ...]) -> tuple[object, list[NearMiss]] | Result:
@@ -59,8 +59,8 @@ def _policy_of(n: NearMiss) -> str:
 
 
 def near_failure(bundle: Bundle, x, near: list[NearMiss], title: str, why: str, extra: str = "") -> Result:
-    said, pointers = log_confirmation(bundle, x)
-    detail = "\n".join([n.detail for n in near] + ([extra] if extra else [])) + said
+    logged, pointers = log_lines(bundle, x)
+    detail = "\n".join([n.detail for n in near] + ([extra] if extra else []) + logged)
     facts = [("caller", x.principal.input_arn), ("canonical_arn", x.principal.canonical), ("written", near[0].arn)]
     return failed(title, detail, evidence=evidence_of(bundle, x) + pointers, fix=fix_near_miss(bundle, x, near, why),
                   facts=facts, confidence=confidence(bundle, x))

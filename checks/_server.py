@@ -74,16 +74,16 @@ def confidence(bundle: Bundle, x: Explanation) -> str:
     return "possible"
 
 
-def log_confirmation(bundle: Bundle, x: Explanation | None) -> tuple[str, list[str]]:
-    """The authenticator's own lines about this unmapped caller, for a mapping finding's detail and evidence."""
+def log_lines(bundle: Bundle, x: Explanation | None) -> tuple[list[str], list[str]]:
+    """(detail lines, evidence pointers) of the authenticator log lines that confirm or refute that x is
+    not mapped; empty when the bundle holds none (eksdoctor.model.logevidence)."""
     if x is None or x.authenticated or not x.principal.canonical:
-        return "", []
+        return [], []
     logged, lines = log_confidence(bundle, x.principal.canonical)
     if not lines:
-        return "", []
-    said = "confirms it" if logged == "certain" else "granted this ARN since, so this may already be fixed"
-    return (f"\nThe authenticator's log {said}:\n" + "\n".join(f"  {line.show()}" for line in lines),
-            [line.pointer for line in lines])
+        return [], []
+    said = "confirms it" if logged == "certain" else "granted this ARN after denying it, so this may already be fixed"
+    return [f"The authenticator's log {said}:"] + [f"  {line.show()}" for line in lines], [line.pointer for line in lines]
 
 
 def cannot_read(bundle: Bundle) -> bool:

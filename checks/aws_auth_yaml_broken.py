@@ -8,13 +8,14 @@ from eksdoctor.model.access import uses_entries
 from eksdoctor.model.awsauth import arns_in_text, effective
 from eksdoctor.model.evidence import cluster_evidence, target
 
+from ._from_logs import from_logs
 from ._server import blocked, caller, confidence, entry_arn, evidence_of, not_applicable
 
 
 def run(bundle):
     ev = cluster_evidence(bundle)
-    if ev.aws_auth is None:
-        return not_applicable(f"nothing to parse: aws-auth is {ev.aws_auth_state}")
+    if ev.aws_auth is None:  # the authenticator's own log may still show the parse error
+        return from_logs(bundle, "aws_auth_yaml_broken") or not_applicable(f"nothing to parse: aws-auth is {ev.aws_auth_state}")
     if ev.mode == "API":
         return not_applicable("mode API: aws-auth is not consulted")
     if not ev.aws_auth.errors:

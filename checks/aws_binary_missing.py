@@ -6,14 +6,11 @@ from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 from eksdoctor.model.execargs import AWS_CLI
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
     if not v.args or v.args.tool != AWS_CLI or v.args.wrapper:
         return passed(f"the exec plugin is {v.command!r}, not the AWS CLI")
     if not v.run:

@@ -6,14 +6,11 @@ from eksdoctor.findings import AFFECTED_USER, FixStep, Severity
 from eksdoctor.model import tools
 from eksdoctor.model.execargs import AWS_CLI
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
     if not v.args or v.args.tool != AWS_CLI:
         return passed(f"the exec plugin is {v.command!r}, not the AWS CLI")
     text = v.aws_cli_version_text

@@ -8,6 +8,7 @@ from eksdoctor.findings import AFFECTED_USER, FixStep, Severity
 from eksdoctor.model import clock, fixes
 
 from ._client import view
+from ._from_logs import from_logs
 
 LIMIT = timedelta(minutes=15)
 
@@ -24,7 +25,8 @@ def run(bundle):
                       evidence=[pointer], fix=fix, facts=[("skew_seconds", str(int(skew.total_seconds())))], confidence="certain")
     samples = clock.samples(bundle)
     if not samples:
-        return skipped("no server time was recorded (no probe or STS answer with a Date header)")
+        return from_logs(bundle, "clock_skew", fix) or \
+            skipped("no server time was recorded (no probe or STS answer with a Date header)")
     sample = samples[0]
     skew = sample.skew
     facts = [("skew_seconds", str(int(skew.total_seconds()))), ("source", sample.source)]

@@ -15,7 +15,7 @@ def run(bundle):
     result = _judge(bundle)
     v = view(bundle)
     if result.status.value == "fail" and v.probe.ok:  # kubectl itself works: only lookups by name are affected
-        return warned(result.title, result.detail + f"\n{v.reach} kubectl is not affected; aws eks commands are.",
+        return warned(result.title, result.detail + "\nkubectl is not affected; aws eks commands that name the cluster are.",
                       evidence=result.evidence, fix=result.fix, facts=result.facts, severity=Severity.MEDIUM)
     return result
 
@@ -51,23 +51,25 @@ def _judge(bundle):
                 similar.append((region, other))
     here = bundle.target.get("region")
     account = bundle.target.get("account") or "this account"
+    reach = ("kubectl has no context for this cluster, so it never sends the request."
+             if v.probe.kind == "absent" and (v.sel is None or v.sel.problem) else v.reach)
     text = f"An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found for name: {name}."
     if exact:
         right = Target(name, exact[0], t.account, t.partition, None)
-        return failed(f"Cluster {name} is in {', '.join(exact)}, not in {here}", f"{text}\n{name} exists in {', '.join(exact)}.",
+        return failed(f"Cluster {name} is in {', '.join(exact)}, not in {here}", f"{text}\n{name} exists in {', '.join(exact)}.\n{reach}",
                       evidence=[last.pointer], fix=(FixStep(fixes.update_kubeconfig(right, alias=v.alias()), AFFECTED_USER,
                                                             f"point the kubeconfig at {exact[0]}"),),
                       facts=[("region", exact[0])], confidence="certain")
     if similar:
         region, other = similar[0]
         right = Target(other, region, t.account, t.partition, None)
-        return failed(f"No cluster named {name}; there is {other} (cluster names are case-sensitive)", text,
+        return failed(f"No cluster named {name}; there is {other} (cluster names are case-sensitive)", f"{text}\n{reach}",
                       evidence=[last.pointer], fix=(FixStep(fixes.update_kubeconfig(right, alias=v.alias()), AFFECTED_USER,
                                                             f"use the exact name {other}"),),
                       facts=[("cluster", other), ("region", region)], confidence="likely")
     fix = (FixStep(f"aws eks list-clusters{' --region ' + fixes.q(here) if here else ''} --output table", AFFECTED_USER,
                    "lists the clusters this identity can see here; a wrong account or profile shows as an empty list"),)
-    return failed(f"No cluster named {name} in {account}", text + f"\nNot found in any of the {searched} regions searched.",
+    return failed(f"No cluster named {name} in {account}", text + f"\nNot found in any of the {searched} regions searched.\n{reach}",
                   evidence=[last.pointer], fix=fix, confidence="likely")
 
 

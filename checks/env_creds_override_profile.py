@@ -7,19 +7,17 @@ from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
 from eksdoctor.model.mapped import presented_identity, principal_access
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     if not v.how:
         return skipped("how the exec plugin resolves credentials was not collected (local.exec_credentials)")
-    ignored = v.how.get("ignored_profile")
+    ignored = v.how.get("ignored_profile") if v.how.get("env_keys") else None
     if not ignored:
         won = f"profile {v.how['profile']} ({v.how.get('profile_from')})" if v.how.get("profile") else \
             f"environment keys ({v.how['env_keys']})" if v.how.get("env_keys") else "the default credential chain"

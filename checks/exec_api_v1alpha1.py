@@ -6,7 +6,7 @@ from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes, tools
 from eksdoctor.model.execargs import AWS_CLI
 
-from ._client import V1, V1ALPHA1, V1BETA1, no_exec, stderr_has, view
+from ._client import V1, V1ALPHA1, V1BETA1, exec_check, stderr_has
 
 
 def _fixes(v) -> tuple:
@@ -21,11 +21,8 @@ def _fixes(v) -> tuple:
     return tuple(steps)
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
     api = v.api_version
     kubectl = tools.kubectl_version(((v.local.get("tools") or {}).get("kubectl") or {}).get("version"))
     warning = stderr_has(v, "deprecated API version")

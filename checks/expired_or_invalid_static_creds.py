@@ -5,7 +5,7 @@ from eksdoctor.check import Check, failed, passed
 from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
          "InvalidAccessKeyId", "AuthFailure", "SignatureDoesNotMatch", "RequestExpired"}
@@ -18,11 +18,9 @@ def _bad(call) -> bool:
     return call.error_code in CODES
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     if v.how.get("provider") == "sso":
         return passed("the exec plugin's credentials come from IAM Identity Center (see sso_session_expired)")
     # a replayed token's SignatureDoesNotMatch can be the cluster name; only the plugin's own calls judge the keys

@@ -8,16 +8,14 @@ from eksdoctor.model import fixes
 from eksdoctor.model.evidence import aws_auth
 from eksdoctor.model.execargs import AWS_CLI
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 DEFAULT = "EKSGetTokenAuth"
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     if not v.args or v.args.tool != AWS_CLI or not v.args.role_arn:
         return passed("the kubeconfig does not assume a role with aws eks get-token")
     if v.args.session_name:

@@ -5,7 +5,7 @@ from eksdoctor.check import Check, failed, passed, skipped, warned
 from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model.execargs import AUTHENTICATOR, LEGACY_AUTHENTICATOR
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 
 def _fix(v) -> tuple:
@@ -17,11 +17,8 @@ def _fix(v) -> tuple:
     return tuple(steps)
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
     if not v.args or v.args.tool not in (AUTHENTICATOR, LEGACY_AUTHENTICATOR):
         return passed(f"the exec plugin is {v.command!r}, not the legacy authenticator")
     if not v.run:

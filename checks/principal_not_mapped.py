@@ -7,10 +7,10 @@ from eksdoctor.bundle import collect_hint
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence, identity
-from eksdoctor.model.logevidence import read as read_logs
+from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
 
-from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant, log_confirmation
+from ._server import admin_steps, blocked, caller, confidence, evidence_of, grant, log_lines
 
 SPECIFIC_CAUSES = (
     "sso_role_suffix_changed", "wrong_section_or_arn_kind",
@@ -32,14 +32,11 @@ def run(bundle):
     if not blocked(bundle, x):
         return passed(f"the API server accepted the caller ({probe_outcome(bundle).describe()}), although the evidence "
                       f"shows no mapping for it: {'; '.join(x.unknowns) or 'the evidence is incomplete'}")
-    logs = read_logs(bundle)
-    if logs.only_evidence and logs.breaks_access:
-        return skipped(f"the authenticator's log decides ({logs.catalog_id}, authenticator_log_evidence): the mapping "
-                       "itself could not be read")
-    # A source the mode consults that was not even tried leaves nothing to judge by (a refused read is evidence).
+    # A source the mode consults that was not even tried leaves nothing to judge by (a refused read is
+    # evidence), unless the authenticator's own log says the caller is not mapped.
     sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
     missing = [need for need, used in sources.items() if used and not bundle.has(need)]
-    if missing:
+    if missing and not log_confidence(bundle, x.principal.canonical)[0]:
         return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)} (collect with: "
                        + "; ".join(collect_hint(need, bundle.target) for need in missing) + ")")
     ev = cluster_evidence(bundle)
@@ -57,8 +54,8 @@ def run(bundle):
     facts = [("caller", ident.arn if ident else p.input_arn), ("canonical_arn", p.canonical), ("mode", x.mode or "unknown")]
     if x.unknowns:
         lines.append("Not seen: " + "; ".join(x.unknowns) + ".")
-    said, pointers = log_confirmation(bundle, x)
-    return failed(f"{arns.strip_path(p.canonical)} is not mapped to any Kubernetes identity", "\n".join(lines) + said,
+    logged, pointers = log_lines(bundle, x)
+    return failed(f"{arns.strip_path(p.canonical)} is not mapped to any Kubernetes identity", "\n".join(lines + logged),
                   evidence=evidence_of(bundle, x) + pointers, fix=fix, facts=facts, confidence=confidence(bundle, x))
 
 

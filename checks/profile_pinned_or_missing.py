@@ -9,7 +9,7 @@ from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
 from eksdoctor.model.mapped import presented_identity
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 _NOT_FOUND = re.compile(r"config profile \(([^)]+)\) could not be found")
 
@@ -22,11 +22,9 @@ def _candidate(v, profiles: list[str]) -> str | None:
     return profiles[0] if profiles else None
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     config = v.local.get("aws_config") or {}
     profiles = list(config.get("profiles") or [])
     said = stderr_has(v, "could not be found")
@@ -52,6 +50,9 @@ def run(bundle):
         return failed(f'The kubeconfig\'s AWS profile "{profile}" does not exist on this machine', detail,
                       evidence=["local.exec_credentials", "local.aws_config"] + (["local.exec"] if said else []),
                       fix=fix, facts=[("profile", profile), ("from", origin)], confidence="certain")
+    beaten = v.how.get("ignored_profile") if not v.how.get("env_keys") else None
+    if beaten and beaten.get("beaten_by"):
+        return _beaten(bundle, v, beaten)
     shell = (v.local.get("env") or {}).get("AWS_PROFILE") or (v.local.get("env") or {}).get("AWS_DEFAULT_PROFILE")
     if profile and origin.startswith("exec.env") and shell and shell != profile:
         used, theirs = presented_identity(bundle), identity(bundle, as_="shell")
@@ -73,6 +74,27 @@ def run(bundle):
     if profile:
         return passed(f"profile {profile} ({origin}) exists here")
     return passed("the exec plugin names no AWS profile")
+
+
+def _beaten(bundle, v, beaten: dict):
+    """The shell's AWS_DEFAULT_PROFILE beats the kubeconfig's AWS_PROFILE: the AWS CLI reads it first."""
+    name, winner = beaten["name"], v.how.get("profile")
+    used, meant = presented_identity(bundle), identity(bundle, as_=f"profile:{name}")
+    detail = (f"The kubeconfig's exec env sets AWS_PROFILE={name}, but the shell sets AWS_DEFAULT_PROFILE={winner}, "
+              "which the AWS CLI reads first: the plugin signs with profile " + str(winner) + ".")
+    if used and meant:
+        detail += f"\nkubectl presents {used.arn}; profile {name} is {meant.arn}."
+    fix = (FixStep(fixes.unset_env(("AWS_DEFAULT_PROFILE",)), AFFECTED_USER, f"then the kubeconfig's profile {name} applies"),
+           FixStep(fixes.set_exec_credentials(v.user, v.command, [*v.exec_arg_list, "--profile", name], api_version=v.api_version,
+                                              env_unset=("AWS_PROFILE",)),
+                   AFFECTED_USER, "or pass --profile in the exec args, which beats every environment variable"))
+    facts = [("kubeconfig_profile", name), ("winner", str(winner))]
+    if used and meant and used.canonical != meant.canonical and not v.probe.ok:
+        return failed(f"The shell's AWS_DEFAULT_PROFILE={winner} overrides the kubeconfig's AWS_PROFILE={name}",
+                      detail + f"\n{v.reach}", evidence=["local.exec_credentials", "local.env"], fix=fix, facts=facts,
+                      confidence="likely")
+    return warned(f"The shell's AWS_DEFAULT_PROFILE={winner} overrides the kubeconfig's AWS_PROFILE={name}", detail,
+                  evidence=["local.exec_credentials", "local.env"], fix=fix, facts=facts, severity=Severity.MEDIUM)
 
 
 CHECK = Check(

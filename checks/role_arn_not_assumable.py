@@ -8,16 +8,14 @@ from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 _WHO = re.compile(r"User: (arn:\S+) is not authorized to perform: sts:AssumeRole")
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     role = v.args.role_arn if v.args else None
     if not role:
         return passed("the kubeconfig asks for no role")
@@ -53,7 +51,7 @@ CHECK = Check(
     title="The kubeconfig's role cannot be assumed",
     severity="high",
     stage="credentials",
-    depends_on=("sso_session_expired", "expired_or_invalid_static_creds"),
+    depends_on=("sso_session_expired", "expired_or_invalid_static_creds", "partition_arn_format"),
     docs="docs/checks/role_arn_not_assumable.md",
     summary=("With --role-arn (aws eks get-token) or -r (aws-iam-authenticator) the plugin first calls "
              "sts:AssumeRole. A trust policy that does not name the caller, a missing sts:AssumeRole "

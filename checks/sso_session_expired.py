@@ -6,7 +6,7 @@ from eksdoctor.check import Check, failed, passed
 from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 
-from ._client import no_exec, stderr_has, view
+from ._client import exec_check, stderr_has
 
 SAID = ("SSO access token has either expired", "SSO session associated with this profile has expired",
         "Token has expired and refresh failed", "Error loading SSO Token", "Error when retrieving token from sso")
@@ -41,11 +41,9 @@ def _expired(v, profile: str) -> dict | None:
     return None
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     said = stderr_has(v, *SAID)
     errors = [c for c in bundle.aws("sts:GetCallerIdentity", as_="exec") + bundle.aws("sts:AssumeRole", as_="exec")
               if c.error_code in CODES or any(s.lower() in str((c.error or {}).get("message", "")).lower() for s in SAID)]

@@ -4,14 +4,12 @@ from __future__ import annotations
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.findings import AFFECTED_USER, FixStep
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     if v.cluster is None:
         return skipped("eks:DescribeCluster did not succeed: the cluster's real name is unknown")
     raw = v.cluster.raw

@@ -18,8 +18,12 @@ def _fix(v, wanted: str | None) -> tuple:
         steps.append(FixStep(use_context(matches[0]), AFFECTED_USER,
                              f"context {matches[0]} already points at cluster {wanted}"))
     if wanted:
-        steps.append(FixStep(v.update_kubeconfig(alias=None), AFFECTED_USER,
+        steps.append(FixStep(v.update_kubeconfig(alias=None, profile=None, role_arn=None), AFFECTED_USER,
                              f"writes (or refreshes) a context for cluster {wanted} and makes it current"))
+    else:
+        steps.append(FixStep("aws eks list-clusters --output table", AFFECTED_USER,
+                             "find the cluster's name, then aws eks update-kubeconfig --region <region> --name <name> "
+                             "writes its context (or run eksdoctor diagnose --cluster <name>)"))
     return tuple(steps)
 
 

@@ -7,7 +7,7 @@ from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import identity
 from eksdoctor.model.mapped import presented_identity, principal_access
 
-from ._client import no_exec, view
+from ._client import exec_check
 
 
 def _alternatives(bundle, v, presented):
@@ -16,25 +16,22 @@ def _alternatives(bundle, v, presented):
     shell = identity(bundle, as_="shell")
     how = bundle.local.get("shell_credentials") or {}
     if shell and shell.canonical != presented.canonical:
-        kw = {"profile": how["profile"]} if how.get("profile") else {}
-        found.append(("your shell's identity", shell.arn, kw))
+        found.append(("your shell's identity", shell.arn, {"profile": how.get("profile"), "role_arn": None}))
     for call in bundle.aws("sts:GetCallerIdentity"):
         if call.as_.startswith("profile:") and call.ok and isinstance(call.response, dict):
             arn = str(call.response.get("Arn") or "")
             if arn and arns.try_parse(arn) and arns.canonicalize(arn) != presented.canonical:
-                found.append((f"profile {call.as_[8:]}", arn, {"profile": call.as_[8:]}))
+                found.append((f"profile {call.as_[8:]}", arn, {"profile": call.as_[8:], "role_arn": None}))
     details = (bundle.local.get("aws_config") or {}).get("profile_details") or {}
     for name, row in sorted(details.items()):
         if row.get("role_arn") and arns.strip_path(row["role_arn"]) != presented.canonical:
-            found.append((f"profile {name} (role {row['role_arn']})", row["role_arn"], {"profile": name}))
+            found.append((f"profile {name} (role {row['role_arn']})", row["role_arn"], {"profile": name, "role_arn": None}))
     return found
 
 
-def run(bundle):
-    v = view(bundle)
-    skip = no_exec(v)
-    if skip:
-        return skip
+@exec_check
+def run(v):
+    bundle = v.bundle
     presented = presented_identity(bundle)
     if presented is None or not presented.canonical:
         return skipped("the identity kubectl presents is unknown (sts:GetCallerIdentity as exec failed or was not collected)")

@@ -188,7 +188,7 @@ def _register(p: Pseudonyms, data) -> None:
         elif isinstance(value, str):
             for match in _ARN.finditer(value):
                 anonymize_arn(p, match.group(0).rstrip("."))
-            if key in ("cluster", "clusterName") and not value.startswith("arn:"):
+            if key in ("cluster", "clusterName", "x-k8s-aws-id") and not value.startswith("arn:"):
                 p.name(value, "cluster")
             for url in _URL.finditer(value):
                 host = _host(url.group(0))

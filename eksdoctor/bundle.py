@@ -206,17 +206,19 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _depth_ok(data: Any) -> bool:
-    """No container nested deeper than MAX_JSON_DEPTH. Walks the parsed document without recursion and
-    only through containers: a per-character scan of the text took seconds on 100,000 log events."""
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """No container nested deeper than MAX_JSON_DEPTH. Walks the parsed document level by level (no
+    recursion; list.extend and one comprehension per level do the work at C speed): a per-character
+    scan of the text took seconds on 100,000 log events."""
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 1
+    while level:
         if depth > MAX_JSON_DEPTH:
             return False
+        children: list = []
+        for node in level:
+            children.extend(node.values() if type(node) is dict else node)
+        level = [c for c in children if type(c) is dict or type(c) is list]
         depth += 1
-        for child in (node.values() if type(node) is dict else node):
-            if type(child) is dict or type(child) is list:
-                stack.append((child, depth))
     return True
 
 

@@ -44,22 +44,18 @@ class Result:
     severity: Severity | None = None  # overrides the check's default for this result
     facts: tuple[tuple[str, str], ...] = ()
     confidence: str = ""  # "certain" (e.g. confirmed by an authenticator log line), "likely", "possible"
-    finding_id: str = ""  # the catalog id this finding is about, when not the check's own id (e.g. a cause
-    #                       only the authenticator logs reveal); the finding's `check` stays the check's id
 
 
 def passed(detail: str = "", *, evidence=(), title: str = "", facts=()) -> Result:
     return Result(Status.PASS, title=title, detail=detail, evidence=tuple(evidence), facts=tuple(facts))
 
 
-def failed(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="",
-           finding_id="") -> Result:
-    return Result(Status.FAIL, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence, finding_id)
+def failed(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="") -> Result:
+    return Result(Status.FAIL, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence)
 
 
-def warned(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="",
-           finding_id="") -> Result:
-    return Result(Status.WARN, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence, finding_id)
+def warned(title: str, detail: str = "", *, evidence=(), fix=(), severity=None, facts=(), confidence="") -> Result:
+    return Result(Status.WARN, title, detail, tuple(evidence), tuple(fix), severity, tuple(facts), confidence)
 
 
 def skipped(reason: str, *, evidence=()) -> Result:

@@ -117,10 +117,11 @@ def _analyze(bundle):
 
 
 def _redacted(bundle):
-    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output."""
+    """Analyse only a redacted copy: whatever a hand-made bundle holds, no secret reaches the output
+    (log lines are redacted as they are shown: see redact_bundle)."""
     from .bundle import validate
     from .redact import redact_bundle
-    return validate(redact_bundle(bundle.data), "bundle")
+    return validate(redact_bundle(bundle.data, keep_log_lines=True), "bundle")
 
 
 def _artifact(path: Path) -> str:
@@ -140,6 +141,12 @@ def _options(*, kubeconfig: Optional[Path], can: list[str], **values):
         questions = tuple(parse_question(q) for q in can)
     except QuestionError as exc:
         raise UserError(str(exc)) from None
+    if "since" in values:
+        from .collect.logs import parse_since
+        try:
+            values["since"] = parse_since(values["since"])
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     return Options(kubeconfig=str(kubeconfig) if kubeconfig else None, debug=_state["debug"],
                    questions=questions, **values)
 
@@ -192,6 +199,7 @@ KUBECONFIG_OPT = typer.Option(None, "--kubeconfig", help="kubeconfig file (defau
 TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
 ADMIN_OPT = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin).")
 CAN_OPT = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).')
+SINCE_OPT = typer.Option("1h", "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h, 6h, 2d.")
 
 
 @app.command()
@@ -210,6 +218,7 @@ def diagnose(
     admin_profile: Optional[str] = ADMIN_OPT,
     all_entries: bool = typer.Option(False, "--all", help="Describe every access entry, not just the caller's."),
     can: list[str] = CAN_OPT,
+    since: str = SINCE_OPT,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list passed and skipped checks."),
 ) -> None:
     """Collect live evidence (read-only), analyse it and print ranked findings with fixes."""
@@ -222,7 +231,8 @@ def diagnose(
     if anonymize and save_bundle is None:
         raise UserError("--anonymize applies to the saved bundle: give --save-bundle FILE too")
     data = collect(_options(cluster=cluster, region=region, profile=profile, context=context, kubeconfig=kubeconfig,
-                            timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can))
+                            timeout=timeout, admin_profile=admin_profile, all_entries=all_entries, can=can,
+                            since=since))
     if save_bundle is not None:
         write_bundle(_anonymized(data) if anonymize else data, save_bundle)
     diagnosis = _analyze(validate(data, "collected evidence"))

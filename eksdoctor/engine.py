@@ -5,12 +5,12 @@ Nothing is dropped: a check that cannot run is `skipped` with its reason, one th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Iterable
 
 from .bundle import Bundle, collect_hint
-from .check import ID_PATTERN, STAGES, Check, CheckDefinitionError, Result
+from .check import STAGES, Check, CheckDefinitionError, Result
 from .findings import CONFIDENCES, Finding, Severity, Status
 from .model.probe import probe_outcome
 
@@ -151,7 +151,7 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
         findings.append(Finding(
             id=problem.id, check=problem.id, status=Status.ERROR, severity=Severity.MEDIUM,
             title="Check could not be loaded", detail=problem.message, stage="evidence"))
-    ranked = rank(consolidate(findings, {c.id: c.stage for c in ordered}), depths(ordered))
+    ranked = rank(findings, depths(ordered))
     verdict, reason = decide_verdict(ranked, bundle)
     return Diagnosis(tuple(ranked), verdict, reason, dict(bundle.target))
 
@@ -159,10 +159,8 @@ def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProbl
 def _finding(check: Check, result: Result) -> Finding:
     if result.confidence not in CONFIDENCES:
         raise ValueError(f"confidence {result.confidence!r} is not one of {CONFIDENCES}")
-    if result.finding_id and not ID_PATTERN.match(result.finding_id):
-        raise ValueError(f"finding id {result.finding_id!r} is not a snake_case id")
     return Finding(
-        id=result.finding_id or check.id,
+        id=check.id,
         check=check.id,
         status=result.status,
         severity=result.severity or check.severity,
@@ -197,35 +195,6 @@ def _run_one(check: Check, bundle: Bundle, done: dict[str, Finding]) -> Finding:
             id=check.id, check=check.id, status=Status.ERROR, severity=check.severity,
             title=f"Check crashed: {check.title}", detail=f"{type(exc).__name__}: {exc}",
             docs=check.docs, stage=check.stage)
-
-
-_ACTIVE = (Status.FAIL, Status.ERROR, Status.WARN)
-_CONFIDENCE_ORDER = ("", "possible", "likely", "certain")
-
-
-def consolidate(findings: list[Finding], stages: dict[str, str]) -> list[Finding]:
-    """One active finding per cause. A check may report another check's id (the log check confirming
-    principal_not_mapped); it is ranked at that cause's stage, and when the owning check also failed or
-    warned, the owner's finding absorbs it (detail, evidence, best confidence). Findings of checks that
-    passed or were skipped stay as they are: every check keeps its own line."""
-    findings = [replace(f, stage=stages[f.id]) if f.id != f.check and f.id in stages else f for f in findings]
-    owners = {f.id: f for f in findings if f.check == f.id and f.status in _ACTIVE}
-    absorbed: dict[str, list[Finding]] = {}
-    out = []
-    for f in findings:
-        owner = owners.get(f.id)
-        if owner is not None and f is not owner and f.status in _ACTIVE:
-            absorbed.setdefault(f.id, []).append(f)
-        else:
-            out.append(f)
-    for i, f in enumerate(out):
-        extra = absorbed.get(f.id) if f is owners.get(f.id) else None
-        if extra:
-            out[i] = replace(
-                f, detail="\n".join([f.detail, *(f"Also ({x.check}): {x.detail}" for x in extra if x.detail)]).strip(),
-                evidence=tuple(dict.fromkeys(f.evidence + tuple(e for x in extra for e in x.evidence))),
-                confidence=max([f.confidence, *(x.confidence for x in extra)], key=_CONFIDENCE_ORDER.index))
-    return out
 
 
 def rank(findings: list[Finding], depth: dict[str, int]) -> list[Finding]:

@@ -7,6 +7,7 @@ password (bundle spec, Redaction). It never removes what a diagnosis needs (ARNs
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "REDACTED"
@@ -37,11 +38,24 @@ _PATTERNS = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def _normal(key: str) -> str:
     return re.sub(r"[-_\s]", "", key).lower()
 
 
+def _may_hold_secret(text: str) -> bool:
+    """False when no pattern above can match: each needs one of these substrings. Plain `in` tests run
+    at C speed, so the eight regexes only run on the rare string that might hold a secret."""
+    if ("k8s-aws-v1." in text or "eyJ" in text or "PRIVATE KEY-----" in text or "IQoJb3JpZ2lu" in text
+            or "FwoGZXIvYXdz" in text or "FQoGZXIvYXdz" in text):
+        return True
+    low = text.lower()
+    return "x-amz-" in low or "bearer" in low or "aws_secret_access_key" in low or "aws_session_token" in low
+
+
 def redact_text(text: str) -> str:
+    if not _may_hold_secret(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -49,6 +63,11 @@ def redact_text(text: str) -> str:
 
 def redact(value: Any) -> Any:
     """A redacted deep copy: secret-named keys get REDACTED, every string is scrubbed by shape."""
+    kind = type(value)
+    if kind is str:
+        return redact_text(value)
+    if kind is list:
+        return [redact(item) for item in value]
     if isinstance(value, dict):
         out = {}
         named_secret = isinstance(value.get("name"), str) and _normal(value["name"]) in SECRET_NAMED_VALUES
@@ -71,10 +90,42 @@ def redact(value: Any) -> Any:
     return value
 
 
-def redact_bundle(data: dict) -> dict:
+# Log lines an analysis reads by the hundred thousand but shows only a few of (model/authlog.py).
+LOG_LINES = {"logs:GetQueryResults": "results", "logs:FilterLogEvents": "events"}
+
+
+def redact_bundle(data: dict, *, keep_log_lines: bool = False) -> dict:
+    """A redacted copy of a bundle. keep_log_lines (an analysis in memory; never for a bundle that is
+    written or a report): the log lines of LOG_LINES records are not copied, because copying 100,000 of
+    them costs more than the whole analysis; every line shown passes redact_text (authlog.Line.text)."""
+    kept: dict = {}
+    if keep_log_lines:
+        data, kept = _without_log_lines(data)
     result = redact(data)
+    for (key, index, field), lines in kept.items():
+        result["aws"][key][index]["response"][field] = lines
     result.setdefault("redaction", {})
     if isinstance(result["redaction"], dict):
         result["redaction"]["secrets"] = True
         result["redaction"].setdefault("anonymized", False)
     return result
+
+
+def _without_log_lines(data: dict) -> tuple[dict, dict]:
+    """A shallow copy of the bundle with the log lines taken out, and the lines by (key, index, field)."""
+    aws = data.get("aws") if isinstance(data, dict) else None
+    if not isinstance(aws, dict):
+        return data, {}
+    kept: dict = {}
+    aws = dict(aws)
+    for key, field in LOG_LINES.items():
+        records = aws.get(key)
+        if not isinstance(records, list):
+            continue
+        aws[key] = records = list(records)
+        for index, record in enumerate(records):
+            response = record.get("response") if isinstance(record, dict) else None
+            if isinstance(response, dict) and isinstance(response.get(field), list):
+                kept[(key, index, field)] = response[field]
+                records[index] = {**record, "response": {k: v for k, v in response.items() if k != field}}
+    return {**data, "aws": aws}, kept

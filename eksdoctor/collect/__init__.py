@@ -16,6 +16,7 @@ class Options:
     admin_profile: str | None = None
     all_entries: bool = False
     questions: tuple = ()  # SelfSubjectAccessReview specs (model/question.py)
+    since: float = 3600.0  # seconds of authenticator logs to read (--since)
 
 
 def collect(options: Options, only: tuple[str, ...] | None = None) -> dict:

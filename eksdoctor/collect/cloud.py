@@ -53,6 +53,9 @@ def resolve(environ: dict, overlay: dict, args) -> dict:
             out["ignored_profile"] = {"name": env_profile, "from": env_profile_from}
     else:
         out.update(profile=env_profile, profile_from=env_profile_from)
+        pinned = overlay.get("AWS_PROFILE")
+        if pinned and env_profile != pinned:  # botocore reads the shell's AWS_DEFAULT_PROFILE first
+            out["ignored_profile"] = {"name": pinned, "from": "exec.env AWS_PROFILE", "beaten_by": env_profile_from}
     if args and args.role_arn:
         out["role_arn"] = args.role_arn
         out["session_name"] = args.session_name or (DEFAULT_SESSION_NAME if tool == AWS_CLI else AUTHENTICATOR_SESSION_NAME)
@@ -277,7 +280,7 @@ def collect_token_identity(ctx) -> None:
         ctx.record("aws", "sts:GetCallerIdentity", entry)
         return
     request = urllib.request.Request(url, headers={"x-k8s-aws-id": cluster_id, "Accept": "application/json"}, method="GET")
-    opener = urllib.request.build_opener(_NoRedirect())
+    opener = urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=_tls(ctx)))
     entry["sent_at"] = _now()
     try:
         with opener.open(request, timeout=REPLAY_TIMEOUT) as resp:
@@ -294,6 +297,16 @@ def collect_token_identity(ctx) -> None:
         entry["server_date"] = date
     entry.update(sts_answer(status, body))
     ctx.record("aws", "sts:GetCallerIdentity", entry)
+
+
+def _tls(ctx):
+    """Trust what the plugin's SDK trusts: AWS_CA_BUNDLE (exec env over the shell), else the system store."""
+    import ssl
+    bundle = {**ctx.environ, **exec_env(ctx.fact("exec_section") or {})}.get("AWS_CA_BUNDLE")
+    try:
+        return ssl.create_default_context(cafile=bundle) if bundle else ssl.create_default_context()
+    except (OSError, ssl.SSLError):
+        return ssl.create_default_context()
 
 
 def _now() -> str:

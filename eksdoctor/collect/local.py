@@ -291,6 +291,13 @@ def plugin_environ(ctx, exec_section: dict) -> dict:
     env = {**ctx.environ, **exec_env(exec_section)}
     info = {"kind": "ExecCredential", "apiVersion": exec_section.get("apiVersion") or "client.authentication.k8s.io/v1beta1",
             "spec": {"interactive": False}}
+    selected = ctx.fact("selected")
+    if exec_section.get("provideClusterInfo") and selected is not None and selected.cluster:
+        cluster = selected.cluster
+        info["spec"]["cluster"] = {k: v for k, v in (
+            ("server", cluster.get("server")), ("tls-server-name", cluster.get("tls-server-name")),
+            ("insecure-skip-tls-verify", cluster.get("insecure-skip-tls-verify")),
+            ("certificate-authority-data", cluster.get("certificate-authority-data"))) if v}
     env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
     return env
 

@@ -1,7 +1,7 @@
 """The collection plan: which collectors run, after which others, and how the bundle is finished."""
 from __future__ import annotations
 
-from . import cloud, cluster_access, cluster_api, local
+from . import cloud, cluster_access, cluster_api, local, logs
 from .context import Context
 from .graph import Clock, Collector, run_graph
 
@@ -31,6 +31,8 @@ COLLECTORS = [
     Collector("console", cluster_access.collect_console_permissions, after=("iam_principals", "cluster"), timeout=20),
     Collector("rbac", cluster_access.collect_rbac, after=("probe",), timeout=30),
     Collector("aws_auth_admin", cluster_access.collect_aws_auth_as_admin, after=("aws_auth",), timeout=20),
+    # as early as the caller's identity is known (it narrows the query); overlaps everything after it
+    Collector("logs", logs.collect_logs, after=("identity_exec",), timeout=logs.TIMEOUT),
 ]
 
 # `eksdoctor whoami`: only what says who kubectl presents (no cluster reads, no ListClusters sweep)

@@ -16,6 +16,7 @@ from typing import Iterator, NamedTuple
 from weakref import WeakKeyDictionary
 
 from ..bundle import Bundle
+from ..redact import redact_text
 
 LOG_STREAM_PREFIX = "authenticator"
 CREATOR_USERNAME = "kubernetes-admin"
@@ -271,8 +272,12 @@ def classify(text: str, *, fast: bool = True) -> Entry:
                 pattern, names = _NEXT[kind]
                 found = pattern.match(line, head.end())
                 if found is not None:
-                    raw = {name: value for name, value in zip(names, found.groups()) if value is not None}
-                    raw["msg"] = msg
+                    raw = {"msg": msg}
+                    for name, value in zip(names, found.groups()):
+                        if value is not None:
+                            raw[name] = value
+                        elif f" {name}=" not in line:
+                            raw[name] = ""  # not anywhere in the line: known absent, no need to tokenize
                     entry = Entry(kind, raw, text=line)
                     if kind == "denied":
                         entry.cause = denial_cause(entry.get("error"))
@@ -303,21 +308,13 @@ def _classify_tokens(text) -> Entry:
 
 # --------------------------------------------------------------------------- display
 
-_SECRETS = (
-    (re.compile(r"k8s-aws-v1\.[A-Za-z0-9_\-=.%]*"), "k8s-aws-v1.<redacted>"),
-    (re.compile(r"(?i)(x-amz-(?:signature|security-token|credential)(?:=|%3D))[^&\s\"'\\]*"), r"\1<redacted>"),
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=+/]{8,}"), r"\1<redacted>"),
-)
-
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def scrub(text: str) -> str:
-    """A line fit to show: EKS tokens, presigned-URL signatures and credentials removed, one line, short."""
-    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:MAX_LINE])
-    for pattern, repl in _SECRETS:
-        out = pattern.sub(repl, out)
+    """A line fit to show: secrets removed by eksdoctor's one redactor (EKS tokens, presigned-URL
+    signatures and credentials, session tokens…), control characters escaped, one line, short."""
+    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", redact_text(text[:MAX_LINE]))
     return out if len(out) <= MAX_SHOWN else out[:MAX_SHOWN - 1] + "…"
 
 
@@ -346,13 +343,17 @@ def _time_text(value) -> str:
 
 
 _CELL = itemgetter("field", "value")
+_LAYOUT = ("@timestamp", "@message", "@logStream")  # how eksdoctor's query asks for them
 
 
 def _insights_row(row) -> tuple:
     """(@timestamp, @message, @logStream) of one Logs Insights row (a list of {field, value})."""
     try:
+        a, b, c = row[0], row[1], row[2]
+        if (a["field"], b["field"], c["field"]) == _LAYOUT:
+            return a["value"], b["value"], c["value"]
         cells = dict(map(_CELL, row))
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, IndexError):
         cells = {c.get("field"): c.get("value") for c in row if isinstance(c, dict)} if isinstance(row, list) else {}
     return cells.get("@timestamp"), cells.get("@message"), cells.get("@logStream")
 
@@ -425,7 +426,8 @@ class Bucket:
 
     @property
     def info(self) -> dict[str, str]:
-        return {k: self.newest.get(k) for k in self.keep} if self.newest is not None else {}
+        """The newest line's fields (those in `keep`), redacted like any shown text."""
+        return {k: redact_text(self.newest.get(k)) for k in self.keep} if self.newest is not None else {}
 
     def add(self, event: Event, entry: Entry | None = None) -> None:
         self.count += 1

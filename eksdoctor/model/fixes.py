@@ -6,6 +6,7 @@ aws-auth takes path-less role ARNs, access entries take the full ARN with its pa
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from ..findings import AFFECTED_USER, CLUSTER_ADMIN, IAM_ADMIN, FixStep
@@ -76,9 +77,20 @@ def grant_with_access_entry(t: Target, principal: str, policy: str, why: str, na
     )
 
 
+_ERE_SPECIAL = re.compile(r"([.+?*()\[\]{}^$|\\#])")
+_AFTER_ARN = r"([^[:alnum:]+=,.@_/-]|$)"  # no character an IAM name can contain, or the line's end
+
+
+def sed_replace_arn(old: str, new: str, path: str = "aws-auth.yaml") -> str:
+    """Replace one ARN exactly: a longer ARN that merely starts the same (role/dev in role/devops, or
+    role/dev-x) is left alone."""
+    script = "s#" + _ERE_SPECIAL.sub(r"\\\1", old) + _AFTER_ARN + "#" + new + r"\1#"
+    return f"sed -E -i {q(script)} {path}"
+
+
 def rewrite_aws_auth_arns(changes: list[tuple[str, str]], why: str) -> tuple[FixStep, ...]:
     """Edit ARNs in aws-auth with optimistic concurrency (replace fails if someone else edited it)."""
-    edits = tuple(FixStep(f"sed -i {q(f's|{old}|{new}|')} aws-auth.yaml", CLUSTER_ADMIN, why) for old, new in changes)
+    edits = tuple(FixStep(sed_replace_arn(old, new), CLUSTER_ADMIN, why) for old, new in changes)
     return (
         FixStep("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml", CLUSTER_ADMIN,
                 "save the current ConfigMap (also your backup); its resourceVersion guards against concurrent edits"),

@@ -25,7 +25,7 @@ class Reading:
     catalog_id: str = ""  # the failure mode the logs point at ("" when none)
     confidence: str = ""
     breaks_access: bool = False  # the lines explain the diagnosed caller's 401 now
-    only_evidence: bool = False  # the evidence the owning checks need was not read: the logs decide alone
+    only_evidence: bool = False  # the logs alone show this cause and no check reports it from them (logs_alone)
     lines: tuple[Line, ...] = ()
     notes: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
@@ -60,11 +60,15 @@ def _skew_evidence(bundle: Bundle) -> bool:
     return bool(probe_outcome(bundle).date) or skewed
 
 
-# The evidence each catalog check owns its verdict on. When it was not collected, the logs decide alone
-# and the log finding carries the catalog id; otherwise that check decides and the logs only confirm.
+# Catalog ids whose owning check reports the log evidence itself (checks/_from_logs.py, or
+# _server.log_lines for mapping findings): for these, authenticator_log_evidence only confirms.
+# Add an id here when its check starts calling from_logs().
+REPORTED_BY_OWNER = frozenset({"principal_not_mapped", "aws_auth_yaml_broken", "role_path_in_aws_auth", "sso_role_in_aws_auth",
+                               "clock_skew"})
+
+# For the other ids, the evidence their check decides from. When it was not collected, the logs decide
+# alone and authenticator_log_evidence gives the fix.
 OWNER_EVIDENCE = {
-    "principal_not_mapped": mapping_evidence_read,
-    "aws_auth_yaml_broken": lambda b: b.first_ok("kubernetes", AWS_AUTH) is not None,
     "expired_or_invalid_static_creds": lambda b: bool(b.aws("sts:GetCallerIdentity", as_="exec")),
     "wrong_cluster_name_in_token": lambda b: isinstance(b.local.get("exec"), dict) and bool(b.local["exec"].get("args")),
     "clock_skew": _skew_evidence,
@@ -74,8 +78,17 @@ OWNER_EVIDENCE = {
 
 
 def logs_alone(bundle: Bundle, catalog_id: str) -> bool:
+    """The logs are the only evidence of this cause, and no check reports it from them."""
+    if not catalog_id or catalog_id in REPORTED_BY_OWNER:
+        return False
     owner = OWNER_EVIDENCE.get(catalog_id)
-    return bool(catalog_id) and (owner is None or not owner(bundle))
+    return owner is None or not owner(bundle)
+
+
+def for_cause(bundle: Bundle, catalog_id: str) -> Reading | None:
+    """What the logs say, when they point at this catalog cause (for its owning check to report)."""
+    r = read(bundle)
+    return r if r.catalog_id == catalog_id and r.outcome in ("denied", "token", "configmap") else None
 
 
 def read(bundle: Bundle) -> Reading:
@@ -252,12 +265,13 @@ def _amz_date(value) -> str:
 
 def log_confidence(bundle: Bundle, canonical_arn: str) -> tuple[str, tuple[Line, ...]]:
     """For a mapping finding about this principal: ("certain", lines) when the authenticator denied it as
-    not mapped (and has not granted it since), ("possible", lines) when it granted it last, else ("", ())."""
+    not mapped and has not granted it since; ("possible", lines) when it granted it after the last
+    denial; ("", ()) when the logs hold no denial of it (a grant alone may predate the breaking change)."""
     view = authlog.log_view(bundle)
     denied = view.denials_for(canonical_arn).get("not_mapped")
+    if not denied:
+        return "", ()
     grant = view.grants_for(canonical_arn)
-    if denied and not (grant and grant.last > denied.last):
-        return "certain", tuple(denied.lines)
-    if grant:
-        return "possible", tuple(grant.lines[:1])
-    return "", ()
+    if grant and grant.last > denied.last:
+        return "possible", (*grant.lines[:1], *denied.lines[:1])
+    return "certain", tuple(denied.lines)

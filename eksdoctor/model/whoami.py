@@ -35,6 +35,8 @@ def describe_resolution(how: dict) -> str:
             text += f"; they beat AWS_PROFILE={ignored['name']} ({ignored.get('from')})"
     elif how.get("profile"):
         text = f"profile {how['profile']} (from {how.get('profile_from')})"
+        if how.get("ignored_profile"):
+            text += f"; it beats AWS_PROFILE={how['ignored_profile']['name']} ({how['ignored_profile'].get('from')})"
     else:
         text = "the default credential chain (profile default, then container/instance credentials)"
     if how.get("provider"):
@@ -67,8 +69,10 @@ def whoami(bundle: Bundle) -> dict:
         if token_ident and exec_ident and token_ident.canonical != exec_ident.canonical:
             kubectl["rebuilt_chain_arn"] = exec_ident.arn
     else:
-        kubectl["error"] = _error(bundle, "token") or _error(bundle, "exec") or run.get("error") or (
-            "the context does not use an AWS exec plugin" if sel and not sel.exec else "unknown")
+        kubectl["error"] = (_error(bundle, "token") or _error(bundle, "exec") or run.get("error")
+                            or (sel.problem if sel and sel.problem else None)
+                            or (f"the context's user authenticates by {sel.auth_kind.replace('_', ' ')}, not an AWS exec plugin"
+                                if sel and not sel.exec else "unknown"))
     report["kubectl"] = kubectl
     if sel and sel.exec:
         report["resolved"] = {**how, "description": describe_resolution(how), "command": run.get("resolved_path") or run.get("command")}

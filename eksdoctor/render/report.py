@@ -16,10 +16,19 @@ from .text import fence
 
 MAX_RECORD_CHARS = 3000
 _POINTER = re.compile(r"^(aws|kubernetes)\.(.+)\[(\d+)\]$")
+_ITEM = re.compile(r"^((?:aws|kubernetes)\.[^\[]+\[\d+\])\.(results|events)\[(\d+)\]$")
 
 
 def record_at(data: dict, pointer: str):
-    """The bundle record a finding's evidence pointer names (`aws.eks:DescribeCluster[0]`, `local.exec`)."""
+    """The bundle record a finding's evidence pointer names (`aws.eks:DescribeCluster[0]`, `local.exec`),
+    or one item of its response (`aws.logs:GetQueryResults[0].results[12]`: one log line)."""
+    item = _ITEM.match(pointer)
+    if item:
+        record = record_at(data, item.group(1))
+        try:
+            return record["response"][item.group(2)][int(item.group(3))]
+        except (KeyError, IndexError, TypeError):
+            return None
     match = _POINTER.match(pointer)
     try:
         if match:

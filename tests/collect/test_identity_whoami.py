@@ -85,6 +85,20 @@ def test_env_keys_beat_the_kubeconfigs_profile(tmp_path, moto, keys):
     assert "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN" in first["fix"][0]["command"]
 
 
+def test_shell_default_profile_beats_the_kubeconfigs_profile(tmp_path, moto, keys):
+    home = home_with(tmp_path, keys)
+    section = aws_exec(env=[("AWS_PROFILE", "dev")])
+    kubeconfig_for(home, moto, section)
+    env = base_env(home, moto, AWS_DEFAULT_PROFILE="default")
+    report = whoami(env)
+    assert report["kubectl"]["arn"] == cli_identity(env, section) == f"arn:aws:iam::{ACCOUNT}:user/cibot"
+    assert report["resolved"]["profile_from"] == "shell AWS_DEFAULT_PROFILE"
+    assert "it beats AWS_PROFILE=dev (exec.env AWS_PROFILE)" in report["resolved"]["description"]
+    first = run_cli("diagnose", "-o", "json", env=env).json()["findings"][0]
+    assert first["id"] == "profile_pinned_or_missing" and first["status"] == "fail", first
+    assert first["fix"][0]["command"] == "unset AWS_DEFAULT_PROFILE"
+
+
 def test_role_arn_is_assumed_with_get_tokens_session_name(tmp_path, moto, keys):
     aws_client(moto, "iam").create_role(RoleName="eks-admin", AssumeRolePolicyDocument="{}")
     role = f"arn:aws:iam::{ACCOUNT}:role/eks-admin"

@@ -52,3 +52,19 @@ def test_sso_roles_are_recognised_in_every_form():
 
 def test_policy_arn_is_partition_correct():
     assert arn.policy_arn("aws-cn", "AmazonEKSViewPolicy") == "arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+
+
+def test_the_aws_auth_sed_fix_rewrites_exactly_one_arn(tmp_path):
+    """The printed sed must not touch a longer ARN that starts the same (role/dev in role/devops)."""
+    import subprocess
+
+    from eksdoctor.model.fixes import sed_replace_arn
+    doc = tmp_path / "aws-auth.yaml"
+    doc.write_text("- rolearn: arn:aws:iam::1:role/dev\n- rolearn: arn:aws:iam::1:role/devops\n"
+                   "- rolearn: 'arn:aws:iam::1:role/dev'\n- rolearn: arn:aws:iam::1:role/dev-x\n"
+                   "- rolearn: arn:aws:iam::1:role/a.b/c\n")
+    for old, new in (("arn:aws:iam::1:role/dev", "arn:aws:iam::1:role/x"), ("arn:aws:iam::1:role/a.b/c", "arn:aws:iam::1:role/c")):
+        subprocess.run(sed_replace_arn(old, new, str(doc)), shell=True, check=True)
+    assert doc.read_text() == ("- rolearn: arn:aws:iam::1:role/x\n- rolearn: arn:aws:iam::1:role/devops\n"
+                               "- rolearn: 'arn:aws:iam::1:role/x'\n- rolearn: arn:aws:iam::1:role/dev-x\n"
+                               "- rolearn: arn:aws:iam::1:role/c\n")

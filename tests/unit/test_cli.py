@@ -18,7 +18,7 @@ def test_example_shows_ranked_diagnosis_with_fix():
     assert result.code == 1
     first_line = next(line for line in result.out.splitlines() if "ROOT CAUSE" in line)
     assert "sso_role_in_aws_auth" in first_line
-    assert "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef|" in result.out
+    assert "#arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef\\1#" in result.out
 
 
 def test_list_examples_names_them():

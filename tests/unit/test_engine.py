@@ -96,6 +96,23 @@ def test_builtins_load_through_entry_points_and_validate():
     assert problems == []
     assert {"sso_role_in_aws_auth", "role_path_in_aws_auth"} <= {c.id for c in checks}
     assert all(c.origin == "builtin" for c in checks)
+    assert [c.id for c in checks if c.title.startswith("Check module")] == []  # every module imported
+
+
+def test_a_broken_builtin_module_errors_alone(tmp_path):
+    """One check module that cannot be imported becomes one error finding; the other checks still run."""
+    import shutil
+    import eksdoctor.checks as builtin
+    copy = tmp_path / "eksdoctor_checks_copy"
+    shutil.copytree(builtin.__path__[0], copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "zz_broken.py").write_text("import no_such_module_anywhere\n")
+    script = (f"import sys, importlib.util; spec = importlib.util.spec_from_file_location('eksdoctor.checks', {str(copy / '__init__.py')!r}, "
+              f"submodule_search_locations=[{str(copy)!r}]); m = importlib.util.module_from_spec(spec); sys.modules['eksdoctor.checks'] = m; "
+              "spec.loader.exec_module(m); cs = m.builtin_checks(); "
+              "print(len(cs), [c.id for c in cs if c.title.startswith('Check module')])")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    count, broken = out.split(" ", 1)
+    assert int(count) > 40 and broken.strip() == "['zz_broken']"
 
 
 def test_third_party_plugin_is_discovered_through_the_same_group(tmp_path):

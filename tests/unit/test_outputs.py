@@ -57,7 +57,7 @@ def test_sarif_result_carries_fix_commands_and_level():
     assert first["ruleId"] == "sso_role_in_aws_auth" and first["level"] == "error"
     assert first["properties"]["id"] == "sso_role_in_aws_auth" and first["properties"]["status"] == "fail"
     commands = first["properties"]["fix_commands"]
-    assert any("arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef|" in c for c in commands)
+    assert any("#arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef\\1#" in c for c in commands)
     assert commands[-1] in first["message"]["text"]
 
 

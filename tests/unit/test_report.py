@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, run_cli
 
 SSO = FIXTURES / "sso_role_in_aws_auth" / "bundle.json"
-FIX = "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef|"
+FIX = "#arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef\\1#"
 
 
 def _bundle_with_errors(tmp_path):
