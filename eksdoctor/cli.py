@@ -5,6 +5,7 @@ only `diagnose` (through the collectors) loads them.
 """
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from enum import Enum
@@ -196,7 +197,7 @@ REGION_OPT = typer.Option(None, "--region", help="AWS region of the cluster.")
 PROFILE_OPT = typer.Option(None, "--profile", help="AWS profile for eksdoctor's own read-only calls.")
 CONTEXT_OPT = typer.Option(None, "--context", help="kubeconfig context (default: current-context).")
 KUBECONFIG_OPT = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
-TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
+TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole run (collection stops up to 2 s early for the analysis).")
 ADMIN_OPT = typer.Option(None, "--admin-profile", help="AWS profile that may read what you cannot (as: admin).")
 CAN_OPT = typer.Option([], "--can", help='Also ask whether you can do this, e.g. "create deployments -n prod" (repeatable).')
 SINCE_OPT = typer.Option("1h", "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h, 6h, 2d.")
@@ -305,7 +306,7 @@ def preflight(
     profile: Optional[str] = PROFILE_OPT,
     context: Optional[str] = CONTEXT_OPT,
     kubeconfig: Optional[Path] = KUBECONFIG_OPT,
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole run (collection stops up to 2 s early for the analysis)."),
     admin_profile: Optional[str] = ADMIN_OPT,
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Decide from a saved bundle instead of collecting."),
     save_bundle: Optional[Path] = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here."),
@@ -363,7 +364,7 @@ def whoami(
     context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: current-context)."),
     kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
     output: WhoamiOutput = typer.Option(WhoamiOutput.table, "--output", "-o", help="Output format."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole collection."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds for the whole run (collection stops up to 2 s early for the analysis)."),
 ) -> None:
     """Show the AWS identity kubectl presents for a context, how it was resolved, and the shell's."""
     from .bundle import validate
@@ -454,6 +455,24 @@ def lint(
 
 def main() -> None:
     """Entry point: click handles usage errors (exit 2); ours become one line on stderr."""
+    try:
+        _main()
+    except SystemExit as exc:
+        _leave(exc.code)
+        raise
+
+
+def _leave(code) -> None:
+    """Collector threads abandoned at --timeout (blocked in a call or a retry's sleep) must not hold the
+    process open after the report is out: flush and leave now."""
+    graph = sys.modules.get("eksdoctor.collect.graph")  # loaded only by commands that collect
+    if graph is not None and graph.abandoned_threads():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else (0 if code is None else EXIT_USAGE))
+
+
+def _main() -> None:
     from .bundle import BundleError
     try:
         app()

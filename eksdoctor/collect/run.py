@@ -49,8 +49,16 @@ def plan(names: tuple[str, ...] | None) -> list[Collector]:
     return [Collector(c.name, c.run, tuple(a for a in c.after if a in kept), c.timeout) for c in chosen]
 
 
+ANALYSIS_RESERVE = 2.0  # seconds of --timeout kept for analysing and printing after collection stops
+
+
+def collection_budget(timeout: float) -> float:
+    """--timeout bounds the whole run: collection stops early enough for the analysis to finish in it."""
+    return max(0.5, timeout - min(ANALYSIS_RESERVE, timeout / 4))
+
+
 def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
-    clock = Clock(options.timeout)
+    clock = Clock(collection_budget(options.timeout))
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     run_graph(plan(only), ctx, clock)
@@ -72,7 +80,7 @@ PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_e
 def collect_preflight(options, explain) -> dict:
     """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
     the plan within what is left of the deadline, so the findings can say why."""
-    clock = Clock(options.timeout)
+    clock = Clock(collection_budget(options.timeout))
     ctx = Context(options)
     ctx.deadline = clock.deadline
     run_graph(plan(PREFLIGHT), ctx, clock)

@@ -33,6 +33,7 @@ from .scenario import CLUSTER, NODE_ROLE_ARN, PROFILES, REGION, ROLES, Scenario
 from .state import ACCOUNT, ClusterState, now
 
 VENV_BIN = Path(sys.executable).parent
+ENDPOINT_VARS = {"logs": "CLOUDWATCH_LOGS"}
 
 
 
@@ -302,8 +303,8 @@ class World:
                 host = f"127.0.0.1:{s.getsockname()[1]}"   # closed again: nothing listens there
         else:
             host = f"{target}.lab.invalid:443"
-        if target != "kubernetes":
-            return {f"AWS_ENDPOINT_URL_{target.upper()}": f"http://{host}"}
+        if target != "kubernetes":   # botocore names the variable after the service id ("CloudWatch Logs")
+            return {f"AWS_ENDPOINT_URL_{ENDPOINT_VARS.get(target, target.upper())}": f"http://{host}"}
         doc = yaml.safe_load(self.kubeconfig.read_text())
         for cluster in doc["clusters"]:
             cluster["cluster"]["server"] = f"https://{host}"
