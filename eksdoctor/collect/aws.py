@@ -38,12 +38,15 @@ def _audit(model=None, **_) -> None:
         _operations.add(name)
 
 
-def _check_body(http_response=None, model=None, **_) -> None:
+def _check_body(http_response=None, model=None, parsed=None, **_) -> None:
     """botocore reads a JSON answer that does not parse as {"message": body}, which then looks like an
-    empty success; a 2xx answer must parse, or the call fails with InvalidResponse."""
+    empty success; a 2xx answer must parse, or the call fails with InvalidResponse. Only an answer that
+    came out empty is parsed again (large log pages are not)."""
     if http_response is None or model is None or not 200 <= http_response.status_code < 300:
         return
     if model.service_model.protocol not in ("json", "rest-json") or not http_response.content:
+        return
+    if isinstance(parsed, dict) and set(parsed) - {"ResponseMetadata", "message"}:
         return
     try:
         json.loads(http_response.content)

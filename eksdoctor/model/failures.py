@@ -33,7 +33,8 @@ def _probe_answer(call: Call) -> dict:
 def is_unavailable(call: Call) -> bool:
     if call.error is None:
         return _busy(_probe_answer(call).get("status"))
-    return call.error_code in UNAVAILABLE or _busy(call.error.get("http_status"))
+    # botocore names an error by its HTTP status when the answer had no error code it could read
+    return call.error_code in UNAVAILABLE or call.error_code.isdigit() or _busy(call.error.get("http_status"))
 
 
 def describe(call: Call) -> str:

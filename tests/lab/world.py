@@ -159,7 +159,8 @@ class World:
             self._add_entry(eks, NODE_ROLE_ARN, [], entry_type="EC2_LINUX")
         for e in self.scenario.entries:
             self._add_entry(eks, e.principal, list(e.policies), groups=e.groups, username=e.username)
-        if self.scenario.authenticator_logs:
+        if self.scenario.authenticator_logs:   # EKS makes the log group when logging is turned on
+            self.lab_client("logs").create_log_group(logGroupName=f"/aws/eks/{CLUSTER}/cluster")
             self.cluster.logging = [{"types": ["authenticator"], "enabled": True},
                                     {"types": ["api", "audit", "controllerManager", "scheduler"], "enabled": False}]
         self._logs = self.lab_client("logs")

@@ -124,3 +124,14 @@ def test_explain_and_lint_inputs_give_a_result_or_one_line(tmp_path, raw):
             read()
         except UserError as exc:
             assert "\n" not in str(exc)
+
+
+def test_a_bundle_that_cannot_be_written_is_one_line_exit_2(tmp_path):
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    target = tmp_path / "no-such-folder" / "out.json.gz"
+    run = run_cli("diagnose", "--kubeconfig", str(kubeconfig), "--save-bundle", str(target), "--timeout", "10",
+                  env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert run.code == 2, (run.code, run.err)
+    assert run.err.startswith(f"eksdoctor: error: {target}: cannot write: ") and len(run.err.strip().splitlines()) == 1
+    assert not target.parent.exists()
