@@ -46,7 +46,8 @@ def fix_near_miss(bundle: Bundle, x, near: list[NearMiss], why: str) -> tuple[Fi
     if rows:
         if uses_entries(t.auth_mode):
             groups = rows[0].mapping.groups
-            steps.extend(grant(bundle, p, why, groups=groups))
+            steps.extend(grant(bundle, p, f"maps {p.canonical} with an access entry instead of aws-auth {rows[0].where}, "
+                                          f"whose ARN never matches", groups=groups))
         else:
             steps.extend(fixes.rewrite_aws_auth_arns([(n.arn, arns.strip_path(p.canonical)) for n in rows], why))
     return tuple(steps)

@@ -124,7 +124,9 @@ def grant(bundle: Bundle, p: Principal, why: str, *, groups: tuple[str, ...] = (
         arn = entry_arn(p, cluster_evidence(bundle).account)
         if arn == p.canonical and p.is_role and not p.full_arn:
             why += " (if the role has an IAM path, put it in the ARN)"
-        steps.extend(fixes.grant_with_access_entry(t, arn, policy, why, namespaces, run_as))
+        # the groups an aws-auth row gave keep their RBAC bindings (access entries cannot carry system:*)
+        kept = tuple(g for g in groups if not g.startswith("system:"))
+        steps.extend(fixes.grant_with_access_entry(t, arn, policy, why, namespaces, run_as, groups=kept))
     if t.auth_mode in ("CONFIG_MAP", None):
         kept = tuple(g for g in groups if g not in NODE_GROUPS) or ("viewers" if role == "view" else f"{role}s",)
         name = username or (f"{p.name}:{{{{SessionName}}}}" if p.is_role else p.name or p.canonical)

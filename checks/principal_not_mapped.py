@@ -7,6 +7,7 @@ from eksdoctor.bundle import collect_hint
 from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.model import arn as arns
 from eksdoctor.model.evidence import cluster_evidence, identity
+from eksdoctor.model.failures import is_unavailable
 from eksdoctor.model.logevidence import log_confidence
 from eksdoctor.model.probe import probe_outcome
 
@@ -23,6 +24,13 @@ SPECIFIC_CAUSES = (
 DEFERRED = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth", "partition": "partition_arn_format"}
 
 
+def _unanswered(bundle, need: str) -> bool:
+    """Read, but never answered (throttled, 5xx, timed out, cut off): no evidence either way."""
+    source, _, key = need.partition(":")
+    calls = bundle.calls(source, key)
+    return bool(calls) and all(is_unavailable(c) for c in calls)
+
+
 def run(bundle):
     x = caller(bundle)
     if x is None:
@@ -36,7 +44,7 @@ def run(bundle):
     # A source the mode consults that was not even tried leaves nothing to judge by (a refused read is
     # evidence), unless the authenticator's own log says the caller is not mapped.
     sources = {"kubernetes:configmaps/kube-system/aws-auth": x.mode != "API", "aws:eks:ListAccessEntries": x.mode != "CONFIG_MAP"}
-    missing = [need for need, used in sources.items() if used and not bundle.has(need)]
+    missing = [need for need, used in sources.items() if used and (not bundle.has(need) or _unanswered(bundle, need))]
     if missing and not log_confidence(bundle, x.principal.canonical)[0]:
         return skipped(f"cannot tell whether {x.principal.canonical} is mapped: {'; '.join(x.unknowns)} (collect with: "
                        + "; ".join(collect_hint(need, bundle.target) for need in missing) + ")")

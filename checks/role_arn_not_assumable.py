@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 
-from eksdoctor.check import Check, failed, passed
+from eksdoctor.check import Check, failed, passed, skipped
 from eksdoctor.findings import AFFECTED_USER, FixStep
 from eksdoctor.model import fixes
 from eksdoctor.model.evidence import identity
+from eksdoctor.model.failures import is_unavailable
 
 from ._client import exec_check, stderr_has
 
+_REFUSED = re.compile(r"AccessDenied|not authorized|may not be assumed", re.IGNORECASE)
 _WHO = re.compile(r"User: (arn:\S+) is not authorized to perform: sts:AssumeRole")
 
 
@@ -22,6 +24,10 @@ def run(v):
     calls = bundle.aws("sts:AssumeRole", as_="exec")
     failed_calls = [c for c in calls if c.error and c.raw.get("request", {}).get("RoleArn") == role]
     said = stderr_has(v, "AssumeRole operation", "could not get token: AccessDenied", "Roles may not be assumed")
+    if failed_calls and all(is_unavailable(c) for c in failed_calls) and not (said and _REFUSED.search(said)):
+        c = failed_calls[-1]
+        return skipped(f"sts:AssumeRole of {role} failed with {c.error_code}, which says nothing about whether it "
+                       "can be assumed (collection_incomplete lists it)", evidence=[c.pointer])
     if not failed_calls and not said:
         if any(c.ok for c in calls):
             return passed(f"{role} can be assumed (session {v.how.get('session_name')})")

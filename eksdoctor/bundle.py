@@ -300,4 +300,7 @@ def save_bundle(data: dict, path: str | os.PathLike) -> None:
     text = dumps(redact_bundle(data)).encode("utf-8")
     if str(path).endswith(".gz"):
         text = gzip.compress(text, mtime=0)
-    write_atomic(path, text)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot write: {exc.strerror or exc}") from None

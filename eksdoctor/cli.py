@@ -5,6 +5,7 @@ only `diagnose` (through the collectors) loads them.
 """
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from enum import Enum
@@ -217,8 +218,9 @@ ALL_OPT = typer.Option(False, "--all", help="Describe every access entry, not ju
 CAN_OPT = typer.Option([], "--can", help='An action to ask the API server about, e.g. "create deployments -n prod" (repeatable).')
 SINCE_OPT = typer.Option(None, "--since", help="How far back to read the cluster's authenticator logs: 30m, 1h (default), 6h, 2d.")
 SAVE_BUNDLE_OPT = typer.Option(None, "--save-bundle", help="Also write the (redacted) evidence bundle here (.json or .json.gz).")
-TIMEOUT_OPT = typer.Option(60.0, "--timeout", help="Seconds for the whole collection.")
-QUICK_TIMEOUT_OPT = typer.Option(30.0, "--timeout", help="Seconds for the whole collection.")
+_TIMEOUT_HELP = "Seconds for the whole run (collection stops up to 2 s early for the analysis)."
+TIMEOUT_OPT = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP)
+QUICK_TIMEOUT_OPT = typer.Option(30.0, "--timeout", help=_TIMEOUT_HELP)
 
 
 def _no_live_options(bundle: Optional[Path], **given) -> None:
@@ -589,6 +591,24 @@ def migrate(
 
 def main() -> None:
     """Entry point: usage errors (click's and ours) become one line on stderr and exit 2."""
+    try:
+        _main()
+    except SystemExit as exc:
+        _leave(exc.code)
+        raise
+
+
+def _leave(code) -> None:
+    """Collector threads abandoned at --timeout (blocked in a call or a retry's sleep) must not hold the
+    process open after the report is out: flush and leave now."""
+    graph = sys.modules.get("eksdoctor.collect.graph")  # loaded only by commands that collect
+    if graph is not None and graph.abandoned_threads():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else (0 if code is None else EXIT_USAGE))
+
+
+def _main() -> None:
     from .bundle import BundleError
     click = sys.modules[typer.BadParameter.__module__]  # click's exceptions (typer may vendor click)
     no_args = getattr(click, "NoArgsIsHelpError", ())

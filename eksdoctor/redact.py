@@ -34,6 +34,9 @@ _PATTERNS = [
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+"), REDACTED),  # JWTs (OIDC tokens)
     (re.compile(r"\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9+/=]{20,}"), REDACTED),  # STS session tokens
     (re.compile(r"(?i)(aws_secret_access_key\s*[=:]\s*)\S+"), r"\1" + REDACTED),
+    # an STS answer quoted in an error message (a response that would not parse), XML or JSON, maybe cut off
+    (re.compile(r"(?i)(<(?:SecretAccessKey|SessionToken)>)[^<]*"), r"\1" + REDACTED),
+    (re.compile(r'(?i)("(?:SecretAccessKey|SessionToken)"\s*:\s*")[^"]*'), r"\1" + REDACTED),
     (re.compile(r"(?i)(aws_session_token\s*[=:]\s*)\S+"), r"\1" + REDACTED),
 ]
 
@@ -45,12 +48,13 @@ def _normal(key: str) -> str:
 
 def _may_hold_secret(text: str) -> bool:
     """False when no pattern above can match: each needs one of these substrings. Plain `in` tests run
-    at C speed, so the eight regexes only run on the rare string that might hold a secret."""
+    at C speed, so the regexes only run on the rare string that might hold a secret."""
     if ("k8s-aws-v1." in text or "eyJ" in text or "PRIVATE KEY-----" in text or "IQoJb3JpZ2lu" in text
             or "FwoGZXIvYXdz" in text or "FQoGZXIvYXdz" in text):
         return True
     low = text.lower()
-    return "x-amz-" in low or "bearer" in low or "aws_secret_access_key" in low or "aws_session_token" in low
+    return ("x-amz-" in low or "bearer" in low or "aws_secret_access_key" in low or "aws_session_token" in low
+            or "secretaccesskey" in low or "sessiontoken" in low)
 
 
 def redact_text(text: str) -> str:

@@ -7,6 +7,7 @@ Endpoints come from the normal configuration (AWS_ENDPOINT_URL and friends), nev
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import threading
 
 from .. import __version__
@@ -46,6 +47,30 @@ def _name_collector(request=None, **_) -> None:
         request.headers["User-Agent"] = user_agent(agent.decode() if isinstance(agent, bytes) else agent)
 
 
+def _check_body(http_response=None, model=None, parsed=None, **_) -> None:
+    """botocore reads a JSON answer that does not parse as {"message": body}, which then looks like an
+    empty success; a 2xx answer must parse, or the call fails with InvalidResponse. Only an answer that
+    came out empty is parsed again (large log pages are not)."""
+    if http_response is None or model is None or not 200 <= http_response.status_code < 300:
+        return
+    if model.service_model.protocol not in ("json", "rest-json") or not http_response.content:
+        return
+    if isinstance(parsed, dict) and set(parsed) - {"ResponseMetadata", "message"}:
+        return
+    try:
+        json.loads(http_response.content)
+    except ValueError:
+        raise _invalid_response(f"{model.service_model.endpoint_prefix}:{model.name}") from None
+
+
+def _invalid_response(operation: str):
+    from botocore.exceptions import BotoCoreError
+
+    class InvalidResponse(BotoCoreError):
+        fmt = "{operation} answered HTTP 2xx with a body that is not valid JSON (truncated?)"
+    return InvalidResponse(operation=operation)
+
+
 def _read_only_violation(operation: str):
     from botocore.exceptions import BotoCoreError
 
@@ -83,6 +108,7 @@ class Credentials:
                 client = self.session.create_client(service, region_name=region, config=client_config())
                 client.meta.events.register("before-call", _audit)
                 client.meta.events.register("before-send", _name_collector)
+                client.meta.events.register("after-call", _check_body)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -141,8 +167,19 @@ def to_cli_json(value):
     return value
 
 
+def call_errors() -> tuple[type[BaseException], ...]:
+    """What a botocore call raises when AWS (or the way to it) fails: caught and recorded, never a crash.
+    ResponseParserError (an answer that would not parse) is not a BotoCoreError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+    return BotoCoreError, ClientError, ResponseParserError
+
+
 def error_record(exc: BaseException) -> dict:
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+    if isinstance(exc, ResponseParserError) or type(exc).__name__ == "InvalidResponse":
+        return {"code": "InvalidResponse", "message": str(exc).split("\n", 1)[0][:300]}
     if isinstance(exc, bx.ClientError):
         err = exc.response.get("Error", {})
         record = {"code": err.get("Code") or "ClientError", "message": err.get("Message") or str(exc)}
@@ -187,7 +224,6 @@ def call_entry(ctx, creds: Credentials, service: str, operation: str, request: d
     if creds.session is None:
         entry["error"] = creds.problem or {"code": "NoCredentials", "message": "no credentials"}
         return entry
-    from botocore.exceptions import BotoCoreError, ClientError
     try:
         client = creds.client(service, region or target_region)
         method = snake(operation)
@@ -196,6 +232,6 @@ def call_entry(ctx, creds: Credentials, service: str, operation: str, request: d
         else:
             response = getattr(client, method)(**request)
         entry["response"] = to_cli_json(response)
-    except (BotoCoreError, ClientError) as exc:
+    except call_errors() as exc:
         entry["error"] = error_record(exc)
     return entry

@@ -133,10 +133,9 @@ def _assume_role(ctx, creds: aws.Credentials, request: dict, region: str | None)
         entry["error"] = creds.problem
         ctx.record("aws", "sts:AssumeRole", entry)
         return None
-    from botocore.exceptions import BotoCoreError, ClientError
     try:
         response = creds.client("sts", region).assume_role(**request)
-    except (BotoCoreError, ClientError) as exc:
+    except aws.call_errors() as exc:
         entry["error"] = aws.error_record(exc)
         ctx.record("aws", "sts:AssumeRole", entry)
         return None

@@ -140,7 +140,6 @@ def collect_creator(ctx) -> None:
         return
     request = {"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "CreateCluster"}]}
     entry: dict = {"as": creds.label, "request": request}
-    from botocore.exceptions import BotoCoreError, ClientError
     events: list = []
     try:
         client = creds.client("cloudtrail", ctx.data["target"].get("region"))
@@ -152,7 +151,7 @@ def collect_creator(ctx) -> None:
             if not token or any(_names_cluster(e, name) for e in events):
                 break
         entry["response"] = aws.to_cli_json({"Events": events, **({"NextToken": token} if token else {})})
-    except (BotoCoreError, ClientError) as exc:
+    except aws.call_errors() as exc:
         entry["error"] = aws.error_record(exc)
     ctx.record("aws", "cloudtrail:LookupEvents", entry)
 

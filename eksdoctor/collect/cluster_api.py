@@ -13,10 +13,12 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .kube import KubeClient, endpoint_from_kubeconfig, kube_record
+from .local import time_left
 
 AWS_AUTH_PATH = "/api/v1/namespaces/kube-system/configmaps/aws-auth"
 DNS_TIMEOUT = 5.0
 TCP_TIMEOUT = 3.0
+PROBE_TIMEOUT = 10.0  # KubeClient's default
 
 
 def kube_client(ctx) -> KubeClient | None:
@@ -86,7 +88,9 @@ def collect_probe(ctx) -> None:
         ctx.record("kubernetes", "probe", entry)
         return
     entry["sent_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result = client.request("GET", "/api", headers=impersonation_headers(impersonate) if impersonate else None)
+    # within what is left of --timeout, so a server that never answers is recorded as a Timeout
+    result = client.request("GET", "/api", headers=impersonation_headers(impersonate) if impersonate else None,
+                            timeout=max(0.5, time_left(ctx, PROBE_TIMEOUT) - 0.5))
     if "error" in result:
         entry["error"] = result["error"]
     else:

@@ -86,6 +86,11 @@ def run_graph(collectors: list[Collector], ctx, clock: Clock, workers: int = 8) 
             pending.clear()
 
 
+def abandoned_threads() -> list[threading.Thread]:
+    """Collector threads still running after their run: abandoned at a timeout (see run_graph)."""
+    return [t for t in threading.enumerate() if t.name.startswith("collect-") and t.is_alive()]
+
+
 _local = threading.local()
 
 

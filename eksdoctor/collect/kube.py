@@ -77,7 +77,8 @@ class KubeClient:
         other._token = token
         return other
 
-    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
+                timeout: float | None = None) -> dict:
         """Returns {"status", "headers", "body"} or {"error": {...}} for a connection failure."""
         import urllib3
         extra, headers = headers, urllib3.HTTPHeaderDict({"Accept": "application/json", "User-Agent": user_agent("eksdoctor")})
@@ -93,9 +94,11 @@ class KubeClient:
             _requests.add(f"{method} {path}")
         try:
             resp = self._rest.request(method, self._server + path, headers=headers, body=body,
-                                      _request_timeout=self._timeout)
+                                      _request_timeout=timeout or self._timeout)
         except urllib3.exceptions.SSLError as exc:
             return {"error": {"code": "TLSError", "message": _reason(exc)}}
+        except urllib3.exceptions.NewConnectionError as exc:  # refused, no such host (a ConnectTimeoutError subclass)
+            return {"error": {"code": "ConnectError", "message": _reason(exc)}}
         except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
             return {"error": {"code": "Timeout", "message": _reason(exc)}}
         except urllib3.exceptions.HTTPError as exc:
@@ -124,7 +127,10 @@ def kube_record(result: dict, request: dict, as_: str) -> dict:
         entry["error"] = result["error"]
         return entry
     status, body = result["status"], result["body"]
-    if 200 <= status < 300:
+    if 200 <= status < 300 and isinstance(body, dict) and set(body) == {"raw"}:  # a cut-off success proves nothing
+        entry["error"] = {"code": "InvalidResponse", "message": f"HTTP {status} with a body that is not valid JSON (truncated?)",
+                          "http_status": status}
+    elif 200 <= status < 300:
         entry["response"] = body
     else:
         body = body if isinstance(body, dict) else {}

@@ -215,7 +215,6 @@ def _query_once(run: _Run, query: str, start: int, end: int) -> tuple[str, list]
     query_id = started["queryId"]
     entry: dict = {"as": run.creds.label, "request": {"queryId": query_id}}
     run.note(queries=1, running=1)
-    from botocore.exceptions import BotoCoreError, ClientError
     client = run.creds.client("logs", run.ctx.data["target"].get("region"))
     pause = 0.2
     try:
@@ -229,7 +228,7 @@ def _query_once(run: _Run, query: str, start: int, end: int) -> tuple[str, list]
             time.sleep(pause)
             pause = min(2.0, pause * 1.6)
         entry["response"] = result
-    except (BotoCoreError, ClientError) as exc:
+    except aws.call_errors() as exc:
         entry["error"] = aws.error_record(exc)
     finally:
         run.note(running=-1)
@@ -265,7 +264,6 @@ def _filter_events(run: _Run, caller_arns: list[str]) -> None:
     events: list = []
     token = None
     run.progress.update("Logs Insights refused; reading events")
-    from botocore.exceptions import BotoCoreError, ClientError
     try:
         client = run.creds.client("logs", run.ctx.data["target"].get("region"))
         while True:
@@ -277,7 +275,7 @@ def _filter_events(run: _Run, caller_arns: list[str]) -> None:
             if not token or len(events) >= MAX_EVENTS or run.left() <= 0:
                 break
         entry["response"] = {"events": events[:MAX_EVENTS], **({"nextToken": token} if token else {})}
-    except (BotoCoreError, ClientError) as exc:
+    except aws.call_errors() as exc:
         entry["error"] = aws.error_record(exc)
         if events:  # what was read before the failure is still evidence
             entry["response"] = {"events": events, "nextToken": token or "incomplete"}

@@ -79,8 +79,16 @@ def warm_kubernetes_client(collectors: list[Collector]) -> None:
         threading.Thread(target=load, name="warm-kubernetes", daemon=True).start()
 
 
+ANALYSIS_RESERVE = 2.0  # seconds of --timeout kept for analysing and printing after collection stops
+
+
+def collection_budget(timeout: float) -> float:
+    """--timeout bounds the whole run: collection stops early enough for the analysis to finish in it."""
+    return max(0.5, timeout - min(ANALYSIS_RESERVE, timeout / 4))
+
+
 def collect_bundle(options, only: tuple[str, ...] | None = None) -> dict:
-    clock = Clock(options.timeout)
+    clock = Clock(collection_budget(options.timeout))
     ctx = Context(options)
     ctx.deadline = clock.deadline  # subprocesses never outlive the run's --timeout
     warm_kubernetes_client(plan(only))
@@ -107,7 +115,7 @@ PREFLIGHT = ("env", "kubeconfig", "exec_plugin", "exec_credentials", "identity_e
 def collect_preflight(options, explain) -> dict:
     """Collect PREFLIGHT; then, when `explain(data)` says the answer is not a plain yes, the rest of
     the plan within what is left of the deadline, so the findings can say why."""
-    clock = Clock(options.timeout)
+    clock = Clock(collection_budget(options.timeout))
     ctx = Context(options)
     ctx.deadline = clock.deadline
     warm_kubernetes_client(plan(PREFLIGHT))

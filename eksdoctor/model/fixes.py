@@ -79,10 +79,10 @@ def associate_access_policy(t: Target, principal: str, policy: str, namespaces: 
 
 
 def grant_with_access_entry(t: Target, principal: str, policy: str, why: str, namespaces: tuple[str, ...] = (),
-                            run_as: str = CLUSTER_ADMIN) -> tuple[FixStep, ...]:
+                            run_as: str = CLUSTER_ADMIN, groups: tuple[str, ...] = ()) -> tuple[FixStep, ...]:
     where = "cluster-wide" if not namespaces else "in " + ", ".join(namespaces)
     return (
-        FixStep(create_access_entry(t, principal), run_as, why),
+        FixStep(create_access_entry(t, principal, groups=groups), run_as, why),
         FixStep(associate_access_policy(t, principal, policy, namespaces), run_as,
                 f"gives the entry Kubernetes permissions ({policy}, {where})"),
     )
@@ -287,3 +287,24 @@ def grant_rbac(attributes: dict, username: str, why: str) -> tuple[FixStep, ...]
                 f"allows exactly {verb} {full}" + (f" in {namespace}" if namespace else " cluster-wide")),
         FixStep(f"kubectl create {kind}binding {q(name)} --{kind}={q(name)} --user={q(username)}{ns}", CLUSTER_ADMIN, why),
     )
+
+
+def allow_actions(principal: str, actions: list[str], policy_name: str = "eksdoctor-read") -> FixStep:
+    """An inline policy statement that allows `actions` on `*` for the principal (its role, for an
+    assumed-role session); a placeholder when the principal is unknown."""
+    statement = {"Sid": "EksdoctorRead", "Effect": "Allow", "Action": sorted(actions), "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]}, separators=(",", ":"))
+    try:
+        canonical = arns.canonicalize(principal)
+    except arns.ArnError:
+        canonical = ""
+    kind = arns.principal_type(canonical) if canonical else ""
+    name = canonical.rsplit("/", 1)[-1] if canonical else ""
+    if kind == "USER":
+        target = f"put-user-policy --user-name {q(name)}"
+    else:
+        target = f"put-role-policy --role-name {q(name or '<ROLE-NAME>')}"
+    why = f"allow {principal or 'the identity eksdoctor read as'} the read(s) it was denied"
+    if name and arns.is_sso_role(canonical):
+        why += " (an IAM Identity Center role: add the statement to its permission set instead; IAM edits are reverted)"
+    return FixStep(f"aws iam {target} --policy-name {q(policy_name)} --policy-document {q(document)}", IAM_ADMIN, why)

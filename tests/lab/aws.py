@@ -8,20 +8,23 @@ where moto does not.
 - STS checks SigV4 signatures with the secrets it issued (moto accepts anything), so a token signed for
   another cluster name fails with SignatureDoesNotMatch as on AWS; presigned GetCallerIdentity is
   re-expressed with an Authorization header for moto, and answered in JSON when asked for JSON.
-Everything else passes through to moto unchanged. Lab-only; never imports eksdoctor.
+Everything else passes through to moto unchanged. Every request is recorded in `switch.seen` (service,
+operation, access key, caller) and may be faulted by `switch` (faults.py). Lab-only; never imports eksdoctor.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
+import re
 import threading
 import uuid
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 from xml.etree import ElementTree
 
-from . import sigv4
+from . import faults, sigv4
 from .state import AccessEntry, ClusterState, now
 
 POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/"
@@ -31,6 +34,7 @@ ACCESS_POLICIES = [
 ]
 SKEW = dt.timedelta(minutes=15)
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+NODE_TYPES = ("EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX")
 API_MODES_ONLY = ("The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] "
                   "to perform this operation.")
 
@@ -151,24 +155,51 @@ def simulate_xml(results: list[tuple[str, str, bool]]) -> bytes:
             f"</ResponseMetadata></SimulatePrincipalPolicyResponse>").encode()
 
 
+@functools.cache
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, operation) for a REST service, from botocore's service model."""
+    import botocore.session
+    model = botocore.session.get_session().get_service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(http["requestUri"].split("?")[0]))
+        routes.append((http["method"], re.compile(f"^{path}$"), name))
+    return routes
+
+
+def operation_name(service: str, method: str, raw_path: str, form: dict, headers: dict) -> str:
+    """The API operation a request calls, whatever the service's protocol."""
+    if form.get("Action"):
+        return form["Action"]
+    if headers.get("x-amz-target"):
+        return headers["x-amz-target"].rsplit(".", 1)[-1]
+    for verb, pattern, name in _rest_routes(service) if service in ("eks",) else ():
+        if verb == method and pattern.match(raw_path):
+            return name
+    return f"{method} {raw_path}"
+
+
 # ---------------------------------------------------------------------------------------------
 
 class Front:
     """WSGI app in front of moto. `resolve_principal(arn) -> principal id or None` looks the ARN up in IAM."""
 
-    def __init__(self, moto_app, cluster: ClusterState, resolve_principal):
+    def __init__(self, moto_app, cluster: ClusterState, resolve_principal, switch: faults.Switch | None = None):
         self.moto = moto_app
         self.cluster = cluster
         self.resolve_principal = resolve_principal
-        self.credentials: dict[str, dict] = {}     # access key id -> {"secret", "token", "expires"}
+        self.switch = switch or faults.Switch()
+        self.credentials: dict[str, dict] = {}     # access key id -> {"secret", "token", "expires", "arn"}
         self.clusters: set[str] = set()            # created through this front
         self.lock = threading.Lock()
 
     # -- credentials STS and IAM issued (seen passing through) --
-    def remember(self, key: str, secret: str, token: str | None = None, expires: str | None = None) -> None:
+    def remember(self, key: str, secret: str, token: str | None = None, expires: str | None = None,
+                 arn: str | None = None) -> None:
         exp = dt.datetime.fromisoformat(expires.replace("Z", "+00:00")) if expires else None
         with self.lock:
-            self.credentials[key] = {"secret": secret, "token": token, "expires": exp}
+            self.credentials[key] = {"secret": secret, "token": token, "expires": exp, "arn": arn}
 
     def __call__(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -182,6 +213,25 @@ class Front:
         signed = sigv4.parse(query, headers)
         service = signed.scope.split("/")[2] if signed and signed.scope.count("/") >= 3 else \
             headers.get("host", "").split(".")[0]
+        fault = self._record(service, environ["REQUEST_METHOD"], raw_path, query, headers, body, signed)
+        if fault == "garbage":   # the real answer, cut in half
+            captured = {}
+            out = b"".join(self._handle(environ, lambda st, hd, exc=None: captured.update(st=st, hd=hd),
+                                        raw_path, query, headers, body, signed, service))
+            out = faults.truncated(out)
+            start_response(captured["st"], [(k, v) for k, v in captured["hd"] if k.lower() != "content-length"]
+                           + [("Content-Length", str(len(out)))])
+            return [out]
+        if fault == "timeout":
+            self.switch.hang()
+        elif fault:
+            record = self.switch.seen[-1]
+            status, hdrs, out = faults.aws_fault(fault, service, record["operation"], record["caller"] or "anonymous")
+            start_response(f"{status} {HTTPStatus(status).phrase}", hdrs + [("Content-Length", str(len(out)))])
+            return [out]
+        return self._handle(environ, start_response, raw_path, query, headers, body, signed, service)
+
+    def _handle(self, environ, start_response, raw_path, query, headers, body, signed, service):
         try:
             if service == "sts":
                 return self._sts(environ, start_response, raw_path, query, headers, body, signed)
@@ -205,6 +255,23 @@ class Front:
                                              ("Content-Length", str(len(r.body))), *r.headers])
             return [r.body]
 
+    def _record(self, service, method, raw_path, query, headers, body, signed) -> str | None:
+        """Log the request; the fault to inject into it, if any (never into the lab's own requests)."""
+        form = dict(query) | (dict(parse_qsl(body.decode(errors="replace"))) if service in faults.QUERY and body else {})
+        key = signed.access_key if signed else None
+        with self.lock:
+            caller = (self.credentials.get(key) or {}).get("arn") if key else None
+        origin = "lab" if key == faults.LAB_KEY else headers.get(faults.ORIGIN_HEADER) or "client"
+        record = {"service": service, "operation": operation_name(service, method, raw_path, form, headers),
+                  "access_key": key, "caller": caller, "origin": origin}
+        if record["operation"] == "AssumeRole":
+            record["role_arn"] = form.get("RoleArn")
+        self.switch.seen.append(record)
+        fault = self.switch.active(service) if origin == "client" else None
+        if fault == "denied" and service == "sts" and record["operation"] != "AssumeRole":
+            return None   # GetCallerIdentity needs no permission: STS denies only what a policy can deny
+        return fault
+
     def _moto(self, environ, start_response):
         captured, chunks = {}, []
 
@@ -222,7 +289,8 @@ class Front:
     def _observe(self, out: bytes) -> None:
         f = _xml_fields(out)
         if f.get("AccessKeyId") and f.get("SecretAccessKey"):
-            self.remember(f["AccessKeyId"], f["SecretAccessKey"], f.get("SessionToken"), f.get("Expiration"))
+            arn = f.get("Arn") or (f"arn:aws:iam::{self.cluster.account}:user/{f['UserName']}" if f.get("UserName") else None)
+            self.remember(f["AccessKeyId"], f["SecretAccessKey"], f.get("SessionToken"), f.get("Expiration"), arn)
 
     # -- STS --
     def _sts(self, environ, start_response, raw_path, query, headers, body, signed):
@@ -352,6 +420,8 @@ class Front:
                                 f"The kubernetes group name {group} is invalid, it cannot start with system:",
                                 clusterName=c.name)
         entry_type = data.get("type") or "STANDARD"
+        if entry_type in NODE_TYPES:
+            groups = ["system:nodes"]   # [EKS?] node entries take no custom groups; EKS puts them in system:nodes
         entry = AccessEntry(principal_arn=arn, principal_id=principal_id, groups=groups, type=entry_type,
                             username=data.get("username") or default_username(c, arn, entry_type),
                             uid=uuid.uuid4().hex[:24])

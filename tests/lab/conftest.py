@@ -27,3 +27,12 @@ def lab(kubectl, tmp_path):
     yield start
     for world in worlds:
         world.stop()
+
+
+@pytest.fixture(scope="module")
+def fault_world(kubectl, tmp_path_factory):
+    """One world for a module of fault_matrix runs (faults are switched per run); stopped after the module."""
+    from .fault_matrix import start
+    world = start(tmp_path_factory)
+    yield world
+    world.stop()

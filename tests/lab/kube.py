@@ -3,6 +3,8 @@ eksdoctor use with real Kubernetes JSON and Status objects, and authenticating b
 does (authn.py: format checks, replay to STS with its own cluster name, canonicalise, map), then
 authorizing with RBAC and access policies (authz.py).
 
+Every request is recorded in `switch.seen` (verb, resource, path) and may be faulted by `switch`
+(faults.py); bearer tokens received are kept in `switch.tokens` (for the secrets canary test).
 Independent server side: never imports eksdoctor.
 """
 from __future__ import annotations
@@ -15,11 +17,12 @@ import re
 import ssl
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import authn, authz, kproto
+from . import authn, authz, faults, kproto
 from .latency import INTERNAL_HEADER
 from .pki import CA
 from .state import ClusterState, now
@@ -119,9 +122,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:   # quiet; the lab keeps its own authenticator log
         pass
 
-    def _send(self, code: int, body: dict) -> None:
+    def _send(self, code: int, body: dict, extra=(), cut: bool = False) -> None:
         data = json.dumps(body).encode()
+        data = faults.truncated(data) if cut else data
         self.send_response(code)
+        for name, value in extra:
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Audit-Id", str(uuid.uuid4()))
@@ -146,8 +152,17 @@ class _Handler(BaseHTTPRequestHandler):
         latency = getattr(self.server, "latency", None)
         start = latency.wait() if latency else 0.0
         body = self._body()
+        api: KubeAPI = self.server.api
+        fault = api.record(self.command, self.path, self.headers.get("Authorization", ""))
+        if fault == "timeout":
+            api.switch.hang()
+        elif fault in ("throttle", "5xx", "denied"):
+            code, doc, extra = faults.kube_fault(fault)
+            return self._send(code, doc, extra)
+        elif fault == "garbage":
+            self._send_garbage(api, body)
+            return
         try:
-            api: KubeAPI = self.server.api
             code, doc = api.request(self.command, self.path, self.headers.get("Authorization", ""),
                                     decode_body(body, self.headers.get("Content-Type", "")), self.client_address,
                                     impersonate=(self.headers.get("Impersonate-User"),
@@ -157,6 +172,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, doc)
         if latency:
             latency.log(start, "kube", f"{self.command} {self.path.split('?')[0]}", self.headers.get("User-Agent", ""))
+
+    def _send_garbage(self, api: "KubeAPI", body: bytes) -> None:
+        try:
+            code, doc = api.request(self.command, self.path, self.headers.get("Authorization", ""),
+                                    decode_body(body, self.headers.get("Content-Type", "")), self.client_address)
+        except Reply as r:
+            code, doc = r.code, r.body
+        self._send(code, doc, cut=True)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -191,10 +214,23 @@ class _Server(ThreadingHTTPServer):
 class KubeAPI:
     """The request logic, apart from the HTTP plumbing."""
 
-    def __init__(self, cluster: ClusterState, sts_address: tuple[str, int], clock=now):
+    def __init__(self, cluster: ClusterState, sts_address: tuple[str, int], clock=now, switch=None):
         self.cluster = cluster
         self.sts_address = sts_address
         self.clock = clock
+        self.switch = switch or faults.Switch()
+
+    def record(self, method: str, target: str, authorization: str) -> str | None:
+        """Log the request (verb and resource as the authorizer sees them); the fault to inject, if any."""
+        parts = urlsplit(target)
+        a = self.attributes(method, parts.path, parse_qs(parts.query)) if method in ("GET", "POST", "PUT", "PATCH", "DELETE") else None
+        self.switch.seen.append({"service": "kubernetes", "method": method, "path": parts.path, "origin": "client",
+                                 "verb": a.verb if a else method.lower(), "resource": a.resource if a else "",
+                                 "group": a.group if a else "", "subresource": a.subresource if a else "",
+                                 "at": time.time()})
+        if authorization.lower().startswith("bearer "):
+            self.switch.tokens.add(authorization[7:].strip())
+        return self.switch.active("kubernetes")
 
     # -- authentication ---------------------------------------------------------------------------
     def _log(self, level: str, msg: str, client, **fields) -> None:
@@ -213,7 +249,8 @@ class KubeAPI:
         conn = http.client.HTTPConnection(*self.sts_address, timeout=10)
         try:
             conn.request("GET", f"{parts.path}?{parts.query}", headers={
-                "Host": host, "x-k8s-aws-id": self.cluster.name, "accept": "application/json", INTERNAL_HEADER: "authenticator"})
+                "Host": host, "x-k8s-aws-id": self.cluster.name, "accept": "application/json",
+                faults.ORIGIN_HEADER: "apiserver", INTERNAL_HEADER: "authenticator"})   # the server's own replay: recorded, never faulted
             resp = conn.getresponse()
             return resp.status, resp.read().decode(errors="replace")
         finally:
@@ -232,12 +269,7 @@ class KubeAPI:
             ident = authn.identity_from_sts(code, text, host=host, region=region, params=params)
             self._log("info", "STS response", client, accesskeyid=ident.access_key_id, accountid=ident.account,
                       arn=ident.arn, session=ident.session_name, stsendpoint=host, userid=ident.user_id)
-            with c.lock:
-                entries = list(c.access_entries.values())
-                cm = c.objects.get("configmaps", {}).get(("kube-system", "aws-auth"))
-                aws_auth = copy.deepcopy(cm.get("data")) if cm else None
-            mapped = authn.map_identity(ident, mode=c.auth_mode, entries=entries, aws_auth_data=aws_auth,
-                                        creator_arn=c.creator_arn, sso_gate=c.sso_role_match)
+            mapped = self.map(ident)
         except authn.AuthError as exc:
             self._log("warning", "access denied", client, error=str(exc),
                       **({"arn": ident.canonical_arn} if ident else {}))
@@ -251,6 +283,16 @@ class KubeAPI:
                           "principalId": [ident.user_id],
                           "sigs.k8s.io/aws-iam-authenticator/principalId": [ident.user_id]},
                 "_access_entry": mapped.access_entry}
+
+    def map(self, ident: authn.Identity) -> authn.Mapped:
+        """The cluster's mapping of a verified identity, as it stands now (or authn.AuthError)."""
+        c = self.cluster
+        with c.lock:
+            entries = list(c.access_entries.values())
+            cm = c.objects.get("configmaps", {}).get(("kube-system", "aws-auth"))
+            aws_auth = copy.deepcopy(cm.get("data")) if cm else None
+        return authn.map_identity(ident, mode=c.auth_mode, entries=entries, aws_auth_data=aws_auth,
+                                  creator_arn=c.creator_arn, sso_gate=c.sso_role_match)
 
     # -- routing ------------------------------------------------------------------------------------
     @staticmethod
@@ -443,8 +485,9 @@ def _merge(target, patch):
 
 
 class KubeServer:
-    def __init__(self, cluster: ClusterState, ca: CA, sts_address: tuple[str, int], clock=now, latency=None):
-        self.api = KubeAPI(cluster, sts_address, clock)
+    def __init__(self, cluster: ClusterState, ca: CA, sts_address: tuple[str, int], clock=now, switch=None,
+                 latency=None):
+        self.api = KubeAPI(cluster, sts_address, clock, switch)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self.api
         self._server.latency = latency  # latency.Latency: delay and log each request (bench/latency.py)

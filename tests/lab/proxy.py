@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
+import sys
 import threading
 
 from .pki import CA
@@ -71,6 +73,10 @@ class _Handler(socketserver.BaseRequestHandler):
 class Proxy(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):   # a client refusing our CA is fine
+            super().handle_error(request, client_address)
 
     def __init__(self, ca: CA, upstream: tuple[str, int]):
         super().__init__(("127.0.0.1", 0), _Handler)

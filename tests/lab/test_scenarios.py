@@ -72,16 +72,6 @@ def apply_fix(world, finding: dict, *only: str) -> None:
         assert run.code == 0, (step["command"], run.err)
 
 
-def rewrite_aws_auth(world, old: str, new: str):
-    """Edit aws-auth as a cluster admin: save, sed, replace (fails on a concurrent edit)."""
-    for command in ("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml",
-                    f"sed -i {shlex.quote(f's|{old}|{new}|')} aws-auth.yaml",
-                    "kubectl replace -f aws-auth.yaml"):
-        run = run_shell(world, command, admin=True)
-        assert run.code == 0, (command, run.err)
-    return run
-
-
 def test_healthy_user(lab):
     world = lab("healthy")
     assert_kubectl_works(world)
@@ -111,16 +101,17 @@ def test_unmapped_role_then_eksdoctors_access_entry_fix(lab):
     assert whoami(world)["username"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/EKSGetTokenAuth"
 
 
-def test_sso_role_mapped_with_its_path_then_rewritten(lab):
+def test_sso_role_mapped_with_its_path_then_eksdoctors_rewrite(lab):
     world = lab("sso_role_path")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("sso_role_in_aws_auth", "fail")
     assert 'error="identity is not mapped"' in denied(world)[-1]
     assert f"arn=arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef " in denied(world)[-1]
 
-    path_less = f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef"
-    rewrite_aws_auth(world, SSO_ARN, path_less)
+    apply_fix(world, first)           # CONFIG_MAP: save aws-auth, sed the path out of rolearn, replace
     assert_kubectl_works(world)
+    assert whoami(world)["groups"] == ["system:masters", "system:authenticated"]
     # the saved copy is now stale: replacing it again is refused instead of overwriting
     again = run_shell(world, "kubectl replace -f aws-auth.yaml", admin=True)
     assert again.code == 1
@@ -129,25 +120,42 @@ def test_sso_role_mapped_with_its_path_then_rewritten(lab):
                                  'your changes to the latest version and try again')
 
 
-def test_assumed_role_arn_as_rolearn_then_rewritten(lab):
+def test_assumed_role_arn_as_rolearn_then_eksdoctors_access_entry(lab):
     world = lab("assumed_role_rolearn")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("wrong_section_or_arn_kind", "fail")
     assert 'error="identity is not mapped"' in denied(world)[-1]
-    rewrite_aws_auth(world, f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/alice", DEV_ARN)
+
+    apply_fix(world, first)           # API_AND_CONFIG_MAP: an access entry for the IAM role, keeping the row's group
     assert_kubectl_works(world)
+    assert whoami(world)["groups"] == ["devs", "system:authenticated"]
+    can_i = run_kubectl(world, "auth", "can-i", "create", "configmaps")   # devs may edit, as the row intended
+    assert (can_i.code, can_i.out.strip()) == (0, "yes")
 
 
-def test_yaml_error_in_map_roles_drops_every_role(lab):
+def test_yaml_error_in_map_roles_then_eksdoctors_lint_and_replace(lab):
     world = lab("aws_auth_yaml_error")
     assert_unauthorized(world)
-    assert_eksdoctor_sees_the_401(world)
+    first = assert_eksdoctor_sees_the_401(world)["findings"][0]
+    assert (first["id"], first["status"]) == ("aws_auth_yaml_broken", "fail")
     assert 'error="identity is not mapped"' in denied(world)[-1]
     # the admin (the creator) still gets in and sees the broken text
     cm = run_kubectl(world, "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "json", admin=True)
     assert "  username: dev\n   groups:" in json.loads(cm.out)["data"]["mapRoles"]
 
-    rewrite_aws_auth(world, "^       groups:", "      groups:")
+    save_and_lint, replace = (step["command"] for step in first["fix"][:2])
+    assert first["fix"][0]["run_as"] == first["fix"][1]["run_as"] == "cluster creator"
+    lint = run_shell(world, save_and_lint, admin=True)
+    assert lint.code == 1                                  # lint exits 1 on errors and names the line
+    assert lint.out.startswith("aws-auth.yaml:11: error: mapRoles: YAML error: mapping values are not allowed here"), lint.out
+    assert (world.tmp / "aws-auth.yaml").read_text().splitlines()[10] == "       groups:"   # that is line 11
+    # the human step the fix names ("after correcting the YAML"), then lint is clean and replace restores it
+    run = run_shell(world, "sed -i 's|^       groups:|      groups:|' aws-auth.yaml && eksdoctor lint aws-auth.yaml",
+                    admin=True)
+    assert run.code == 0, run.out + run.err
+    run = run_shell(world, replace, admin=True)
+    assert run.code == 0, run.err
     assert_kubectl_works(world)
 
 

@@ -23,6 +23,7 @@ import boto3
 import yaml
 from conftest import Run  # tests/conftest.py: exit code, stdout, stderr of a command
 
+from . import faults
 from .aws import Front
 from .kube import KubeServer, seed_objects
 from .latency import INTERNAL_HEADER, Latency
@@ -33,6 +34,7 @@ from .scenario import CLUSTER, NODE_ROLE_ARN, PROFILES, REGION, ROLES, Scenario
 from .state import ACCOUNT, ClusterState, now
 
 VENV_BIN = Path(sys.executable).parent
+ENDPOINT_VARS = {"logs": "CLOUDWATCH_LOGS"}
 
 
 
@@ -99,7 +101,10 @@ class World:
         self.ca = CA(self.tmp)
         self.cluster = ClusterState(name=CLUSTER, region=REGION, auth_mode=s.auth_mode, bootstrap_admin=True,
                                     creator_arn=f"arn:aws:iam::{ACCOUNT}:user/admin")
-        self.front = Front(DomainDispatcherApplication(create_backend_app), self.cluster, self._resolve_principal)
+        self.switch = faults.Switch()
+        self._stops.append(self.switch.released.set)   # hung requests return before the servers stop
+        self.front = Front(DomainDispatcherApplication(create_backend_app), self.cluster, self._resolve_principal,
+                           self.switch)
         class Quiet(MotoRequestHandler):
             def log_request(self, *args, **kwargs):   # request lines carry tokens; keep them off the output
                 pass
@@ -112,7 +117,8 @@ class World:
         self.aws_url = f"http://127.0.0.1:{http.server_port}"
         self.proxy = Proxy(self.ca, ("127.0.0.1", http.server_port)).start()
         self._stops.append(self.proxy.stop)
-        self.kube = KubeServer(self.cluster, self.ca, ("127.0.0.1", http.server_port), latency=self.latency).start()
+        self.kube = KubeServer(self.cluster, self.ca, ("127.0.0.1", http.server_port), switch=self.switch,
+                               latency=self.latency).start()
         self._stops.append(self.kube.stop)
         self.cluster.endpoint = self.kube.url
         self.cluster.ca_data = base64.b64encode(self.ca.pem).decode()
@@ -164,7 +170,8 @@ class World:
             self._add_entry(eks, NODE_ROLE_ARN, [], entry_type="EC2_LINUX")
         for e in self.scenario.entries:
             self._add_entry(eks, e.principal, list(e.policies), groups=e.groups, username=e.username)
-        if self.scenario.authenticator_logs:
+        if self.scenario.authenticator_logs:   # EKS makes the log group when logging is turned on
+            self.lab_client("logs").create_log_group(logGroupName=f"/aws/eks/{CLUSTER}/cluster")
             self.cluster.logging = [{"types": ["authenticator"], "enabled": True},
                                     {"types": ["api", "audit", "controllerManager", "scheduler"], "enabled": False}]
         self._logs = self.lab_client("logs")
@@ -297,6 +304,26 @@ class World:
             sts = STSClientFactory(session).get_sts_client(region_name=REGION)
             return TokenGenerator(sts).get_token(cluster)
 
+    # -- faults (faults.py) ---------------------------------------------------------------------------
+    def fault_env(self, target: str, kind: str) -> dict[str, str]:
+        """The env that makes `target` refuse connections or fail DNS: an endpoint on a closed port or
+        under .invalid (RFC 6761: never resolves), for AWS services, or a kubeconfig whose server is one."""
+        import socket
+        if kind == "refused":
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                host = f"127.0.0.1:{s.getsockname()[1]}"   # closed again: nothing listens there
+        else:
+            host = f"{target}.lab.invalid:443"
+        if target != "kubernetes":   # botocore names the variable after the service id ("CloudWatch Logs")
+            return {f"AWS_ENDPOINT_URL_{ENDPOINT_VARS.get(target, target.upper())}": f"http://{host}"}
+        doc = yaml.safe_load(self.kubeconfig.read_text())
+        for cluster in doc["clusters"]:
+            cluster["cluster"]["server"] = f"https://{host}"
+        path = self.tmp / f"kubeconfig-{kind}"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return {"KUBECONFIG": str(path)}
+
     # -- running things -----------------------------------------------------------------------------
     def _env(self, admin: bool, extra: dict | None) -> dict[str, str]:
         env = self.env
@@ -323,8 +350,9 @@ def run_aws(world: World, *args: str, admin: bool = False) -> Run:
     return world.run([str(VENV_BIN / "aws"), *args], admin=admin)
 
 
-def run_eksdoctor(world: World, *args: str) -> Run:
-    return world.run([str(VENV_BIN / "eksdoctor"), *args], env={"NO_COLOR": "1", "COLUMNS": "200"})
+def run_eksdoctor(world: World, *args: str, env: dict | None = None, timeout: float = 120) -> Run:
+    return world.run([str(VENV_BIN / "eksdoctor"), *args], env={"NO_COLOR": "1", "COLUMNS": "200", **(env or {})},
+                     timeout=timeout)
 
 
 def run_shell(world: World, command: str, *, admin: bool = False) -> Run:
