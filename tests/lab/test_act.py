@@ -283,10 +283,10 @@ def test_migrate_resumes_after_a_crash_verifies_removes_the_rows_and_then_change
         assert line in resumed.stdout
     assert entries(w) == {
         f"arn:aws:iam::{ACCOUNT}:user/admin": ("STANDARD", [], f"arn:aws:iam::{ACCOUNT}:user/admin", ["AmazonEKSClusterAdminPolicy"]),
-        NODE_ROLE_ARN: ("EC2_LINUX", [], "system:node:{{EC2PrivateDNSName}}", []),
+        NODE_ROLE_ARN: ("EC2_LINUX", ["system:nodes"], "system:node:{{EC2PrivateDNSName}}", []),  # EKS adds the group
         DEV_ARN: ("STANDARD", ["devs"], "dev:{{SessionName}}", []),
         f"arn:aws:iam::{ACCOUNT}:role/ci/deployer": ("STANDARD", [], "cluster-admin", ["AmazonEKSClusterAdminPolicy"]),
-        PODS: ("FARGATE_LINUX", [], "system:node:{{SessionName}}", []),
+        PODS: ("FARGATE_LINUX", ["system:nodes"], "system:node:{{SessionName}}", []),
         ALICE: ("STANDARD", ["devs"], "alice", []),
     }
     data = aws_auth(w)["data"]
