@@ -261,7 +261,7 @@ class Front:
         key = signed.access_key if signed else None
         with self.lock:
             caller = (self.credentials.get(key) or {}).get("arn") if key else None
-        origin = "lab" if key == faults.LAB_KEY else headers.get(faults.ORIGIN_HEADER) or "client"
+        origin = headers.get(faults.ORIGIN_HEADER) or "client"
         record = {"service": service, "operation": operation_name(service, method, raw_path, form, headers),
                   "access_key": key, "caller": caller, "origin": origin}
         if record["operation"] == "AssumeRole":

@@ -16,8 +16,7 @@ import uuid
 KINDS = ("throttle", "5xx", "timeout", "refused", "dns", "denied", "garbage")
 HTTP_KINDS = ("throttle", "5xx", "timeout", "denied", "garbage")
 HANG_SECONDS = 60.0           # a "timeout" holds the request this long (or until the world stops)
-LAB_KEY = "AKIALABSETUP"      # the lab's own set-up credentials (World.lab_client)
-ORIGIN_HEADER = "x-lab-origin"  # the stand-in marks its token replays with it
+ORIGIN_HEADER = "x-lab-origin"  # marks the lab's own requests: "lab" (set-up), "apiserver" (token replays)
 QUERY = ("sts", "iam")          # awsquery protocol (XML); cloudtrail and logs speak JSON 1.1, eks REST-JSON
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"

@@ -23,7 +23,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import authn, authz, faults, kproto
-from .latency import INTERNAL_HEADER
 from .pki import CA
 from .state import ClusterState, now
 
@@ -250,7 +249,7 @@ class KubeAPI:
         try:
             conn.request("GET", f"{parts.path}?{parts.query}", headers={
                 "Host": host, "x-k8s-aws-id": self.cluster.name, "accept": "application/json",
-                faults.ORIGIN_HEADER: "apiserver", INTERNAL_HEADER: "authenticator"})   # the server's own replay: recorded, never faulted
+                faults.ORIGIN_HEADER: "apiserver"})   # the server's own replay: recorded, never faulted or delayed
             resp = conn.getresponse()
             return resp.status, resp.read().decode(errors="replace")
         finally:

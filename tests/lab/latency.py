@@ -1,7 +1,7 @@
 """Network latency for the lab: every request a client sends to the AWS front or the Kubernetes stand-in
 waits a fixed delay before it is answered, and is logged (when, what, which client) for bench/latency.py.
 
-The stand-in's own STS replays (marked with INTERNAL_HEADER) are not delayed: they stand for the
+The lab's own requests (marked with faults.ORIGIN_HEADER: its set-up, the stand-in's STS replays) are not delayed: they stand for the
 authenticator's hop inside AWS, not for the user's network. Lab-only; never imports eksdoctor.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-INTERNAL_HEADER = "X-Lab-Hop"  # set by the stand-in on its STS replay
+from .faults import ORIGIN_HEADER
+
 _COLLECTOR = re.compile(r"\bcollector/(\w+)")
 
 
@@ -47,7 +48,7 @@ class Latency:
     def wsgi(self, app):
         """The AWS front, delayed and logged."""
         def delayed(environ, start_response):
-            if environ.get("HTTP_" + INTERNAL_HEADER.upper().replace("-", "_")):
+            if environ.get("HTTP_" + ORIGIN_HEADER.upper().replace("-", "_")):
                 return app(environ, start_response)
             start = self.wait()
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))

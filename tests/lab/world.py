@@ -26,7 +26,7 @@ from conftest import Run  # tests/conftest.py: exit code, stdout, stderr of a co
 from . import faults
 from .aws import Front
 from .kube import KubeServer, seed_objects
-from .latency import INTERNAL_HEADER, Latency
+from .latency import Latency
 from .kubectl import kubectl_path
 from .pki import CA
 from .proxy import Proxy
@@ -48,7 +48,7 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 
 
 def _internal(request, **_) -> None:
-    request.headers[INTERNAL_HEADER] = "lab"
+    request.headers[faults.ORIGIN_HEADER] = "lab"
 
 
 class World:
