@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import Iterable
 
-from .bundle import Bundle, collect_hint
+from .bundle import Bundle, collect_hint, cycle_collector_paused
 from .check import STAGES, Check, CheckDefinitionError, Result
 from .findings import CONFIDENCES, Finding, Severity, Status
 from .model.probe import probe_outcome
@@ -144,8 +144,9 @@ def depths(checks: list[Check]) -> dict[str, int]:
 def run_checks(bundle: Bundle, checks: list[Check], problems: Iterable[LoadProblem] = ()) -> Diagnosis:
     ordered, resolve_problems = resolve(checks)
     results: dict[str, Finding] = {}
-    for check in ordered:
-        results[check.id] = _run_one(check, bundle, results)
+    with cycle_collector_paused():
+        for check in ordered:
+            results[check.id] = _run_one(check, bundle, results)
     findings = list(results.values())
     for problem in [*problems, *resolve_problems]:
         findings.append(Finding(

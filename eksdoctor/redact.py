@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .bundle import MAX_JSON_DEPTH, BundleError
+
 REDACTED = "REDACTED"
 SET = "<set>"  # how local.env says a secret variable is set without saying its value
 
@@ -65,13 +67,19 @@ def redact_text(text: str) -> str:
     return text
 
 
-def redact(value: Any) -> Any:
-    """A redacted deep copy: secret-named keys get REDACTED, every string is scrubbed by shape."""
+def redact(value: Any, depth: int = 1) -> Any:
+    """A redacted deep copy: secret-named keys get REDACTED, every string is scrubbed by shape.
+
+    The one walk over every value of a bundle, so it is also the one that refuses containers nested
+    deeper than MAX_JSON_DEPTH (BundleError): every later walk (anonymising, writing) stays far from
+    Python's recursion limit. (`depth` is the nesting level of `value`, the document itself is 1.)"""
     kind = type(value)
     if kind is str:
         return redact_text(value)
+    if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list)):
+        raise BundleError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if kind is list:
-        return [redact(item) for item in value]
+        return [redact(item, depth + 1) for item in value]
     if isinstance(value, dict):
         out = {}
         named_secret = isinstance(value.get("name"), str) and _normal(value["name"]) in SECRET_NAMED_VALUES
@@ -85,10 +93,10 @@ def redact(value: Any) -> Any:
             elif normal in SECRET_KEYS and not isinstance(item, (dict, type(None))) and item not in ("", REDACTED, SET):
                 out[key] = REDACTED
             else:
-                out[key] = redact(item)
+                out[key] = redact(item, depth + 1)
         return out
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [redact(item, depth + 1) for item in value]
     if isinstance(value, str):
         return redact_text(value)
     return value

@@ -7,6 +7,7 @@ StripPath. Nothing here lowercases: case handling belongs to the mappers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # partition → (domain, dual-stack domain)
 PARTITIONS: dict[str, tuple[str, str | None]] = {
@@ -59,6 +60,11 @@ def parse(text: str) -> Arn:
     """Parse like the AWS SDK's arn.Parse: prefix `arn:` and six colon-separated sections."""
     if not isinstance(text, str) or not text.startswith("arn:"):
         raise ArnError(f"arn '{text}' is invalid: 'arn: invalid prefix'")
+    return _parse_sections(text)
+
+
+@lru_cache(maxsize=65_536)  # checks ask about the same ARNs over and over (10,000 aws-auth rows, 5,000 entries)
+def _parse_sections(text: str) -> Arn:
     sections = text.split(":", 5)
     if len(sections) < 6:
         raise ArnError(f"arn '{text}' is invalid: 'arn: not enough sections'")

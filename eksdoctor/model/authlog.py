@@ -251,8 +251,6 @@ _NEXT = {
     "granted": (re.compile(r' arn=' + _V + r'(?=\s|$)'), ("arn",)),
     "denied": (re.compile(r'(?: arn=' + _V + r')?(?: client=' + _V + r')? error=' + _V + r'(?=\s|$)'),
                ("arn", "client", "error")),
-    "sts_response": (re.compile(r' accesskeyid=' + _V + r'(?: accountid=' + _V + r')? arn=' + _V + r'(?=\s|$)'),
-                     ("accesskeyid", "accountid", "arn")),
 }
 
 
@@ -268,7 +266,9 @@ def classify(text: str, *, fast: bool = True) -> Entry:
                 if not any(mark in msg for mark in _CONFIGMAP_MARKS):
                     return Entry("other", {"msg": msg}, text=line)
                 kind = "configmap_error"
-            elif kind in _NEXT:
+            elif kind not in _NEXT:  # STS response: only counted, its fields are read on demand
+                return Entry(kind, {"msg": msg}, text=line)
+            else:
                 pattern, names = _NEXT[kind]
                 found = pattern.match(line, head.end())
                 if found is not None:
@@ -391,7 +391,6 @@ def iter_events(bundle: Bundle) -> Iterator[Event]:
 _DENIED_KEEP = ("arn", "error")
 _TOKEN_KEEP = ("error",)
 _GRANTED_KEEP = ("arn", "username", "groups", "uid", "stsendpoint")
-_STS_KEEP = ("arn", "accesskeyid", "accountid", "session", "userid", "stsendpoint")
 
 
 class Line:
@@ -474,10 +473,9 @@ class LogView:
     denied: dict[tuple[str, str], Bucket] = field(default_factory=dict)  # (cause, arn lowercased) → lines
     unattributed: dict[str, Bucket] = field(default_factory=dict)  # cause → denials that name no ARN
     granted: dict[str, Bucket] = field(default_factory=dict)  # arn lowercased → grants
-    sts: dict[str, Bucket] = field(default_factory=dict)  # access key id / raw arn lowercased → STS responses
     configmap: Bucket = field(default_factory=Bucket)
     dropped_keys: int = 0  # lines not bucketed because MAX_BUCKETS distinct keys were already kept
-    focus: frozenset = frozenset()  # keys always kept past MAX_BUCKETS: the caller's ARNs and access key
+    focus: frozenset = frozenset()  # keys always kept past MAX_BUCKETS: the caller's ARNs
 
     @property
     def collected(self) -> bool:
@@ -527,11 +525,6 @@ class LogView:
                 self._bucket(self.unattributed, entry.cause, event, entry, _TOKEN_KEEP)
         elif kind == "granted":
             self._bucket(self.granted, entry.arn.lower(), event, entry, _GRANTED_KEEP)
-        elif kind == "sts_response":
-            akid, arn = entry.get("accesskeyid"), entry.arn.lower()
-            for key in (akid, arn) if akid != arn else (akid,):
-                if key:
-                    self._bucket(self.sts, key, event, entry, _STS_KEEP)
         elif kind == "configmap_error":
             self.configmap.add(event)
         elif kind == "unparsed" and len(self.unparsed_examples) < MAX_EXAMPLES:
@@ -546,11 +539,6 @@ class LogView:
 
     def grants_for(self, canonical_arn: str) -> Bucket | None:
         return self.granted.get((canonical_arn or "").lower())
-
-    def sts_for(self, *keys: str) -> Bucket | None:
-        """STS response lines for an access key id or a raw STS ARN (the first key that has some)."""
-        return next((self.sts[k] for k in keys if k and k in self.sts), None) or \
-            next((self.sts[k.lower()] for k in keys if k and k.lower() in self.sts), None)
 
     def creators(self) -> list[tuple[str, Bucket]]:
         """(canonical ARN, grants) of every principal granted as kubernetes-admin, newest first."""

@@ -7,6 +7,7 @@ and principal ID, the creator bootstrap), and records every rule that fired. No 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import arn as arns
 from .access import (AccessEntries, AccessEntry, AssociatedPolicy, IamPrincipal, match_entry, uses_configmap,
@@ -289,12 +290,23 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)):] == b[i + 1:]
 
 
+@lru_cache(maxsize=64)
+def _near_miss_clue(canonical: str) -> str:
+    """What every near miss of `canonical` but a typo names (casefolded): the principal's name, or an
+    Identity Center role's permission set (`AWSReservedSSO_<set>_`, its suffix may differ)."""
+    name = arns.parse(canonical).name
+    sso = sso_parts(name)
+    return (f"{arns.SSO_ROLE_PREFIX}{sso[0]}_" if sso else name).casefold()
+
+
 def arn_near_miss(written: str, canonical: str) -> tuple[str, str]:
     """(kind, what is wrong) when `written` was probably meant to map `canonical`; ('', '') otherwise."""
     if not written or not canonical or written.casefold() == canonical.casefold():
         return "", ""
-    target = arns.parse(canonical)
     cleaned = written.strip().strip("\"'").strip()
+    if _near_miss_clue(canonical) not in cleaned.casefold():  # the common case, decided without parsing:
+        return _typo(cleaned, canonical)  # every other kind names the principal
+    target = arns.parse(canonical)
     if cleaned != written and cleaned.casefold() == canonical.casefold():
         return "quoted", "stray whitespace or quotes around the ARN"
     parsed = arns.try_parse(cleaned)
@@ -320,9 +332,11 @@ def arn_near_miss(written: str, canonical: str) -> tuple[str, str]:
         if mine and theirs and mine[0] == theirs[0] and mine[1] != theirs[1] and parsed.account == target.account:
             return "sso_suffix", (f"same permission set {mine[0]}, old role suffix {theirs[1]} (now {mine[1]}): "
                                   "IAM Identity Center re-created the role")
-    if _one_edit(cleaned.casefold(), canonical.casefold()):
-        return "typo", "one character differs"
-    return "", ""
+    return _typo(cleaned, canonical)
+
+
+def _typo(cleaned: str, canonical: str) -> tuple[str, str]:
+    return ("typo", "one character differs") if _one_edit(cleaned.casefold(), canonical.casefold()) else ("", "")
 
 
 def _near_misses(p: Principal, ev: ClusterEvidence, entry_match, cm: ConfigMapMatch | None) -> list[NearMiss]:

@@ -16,6 +16,9 @@ import yaml
 
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
+# The first characters PyYAML's implicit tags (bool, int, float, null, timestamp, …) are looked up by:
+# a plain scalar starting with any other character is a str without asking the resolver.
+_MAY_RESOLVE = frozenset(_RESOLVER.yaml_implicit_resolvers)
 _KEY = re.compile(r"""("[^"\\]*"|'[^']*'|[A-Za-z_][A-Za-z0-9_]*):(?: +(.*))?$""")  # a plain or quoted key
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BREAKS = frozenset(",?[]{}")
@@ -35,6 +38,8 @@ def _scalar(text: str, flow: bool = False):
     if (not text or text[0] in _INDICATORS or ": " in text or " #" in text or text.endswith(":")
             or (flow and not _FLOW_BREAKS.isdisjoint(text))):
         return None
+    if text[0] not in _MAY_RESOLVE and None not in _MAY_RESOLVE:
+        return text
     return text if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR else None
 
 

@@ -78,6 +78,23 @@ def test_json_that_is_not_a_bundle_exits_2(tmp_path):
     assert "not an eksdoctor bundle" in _one_line_error(run_cli("analyze", str(other)))
 
 
+@pytest.mark.parametrize("command", ["analyze", "report", "preflight"])
+@pytest.mark.parametrize("depth, refused", [(190, False), (250, True), (5000, True)])
+def test_a_bundle_nested_too_deeply_exits_2_with_one_line(tmp_path, command, depth, refused):
+    data = json.loads(SPEC_EXAMPLE.read_text())
+    data["symptom"]["note"] = "NESTED"
+    deep = tmp_path / "deep.json"
+    deep.write_text(json.dumps(data).replace('"NESTED"', "[" * depth + "]" * depth))
+    args = (command, str(deep)) if command == "analyze" else (command, "--bundle", str(deep))
+    if command == "report":
+        args += ("--output", str(tmp_path / "report.md"))
+    result = run_cli(*args)
+    if refused:
+        assert "nested deeper than 200 levels" in _one_line_error(result)
+    else:
+        assert result.code in (0, 1, 3) and "Traceback" not in result.err
+
+
 def test_truncated_gzip_exits_2(tmp_path):
     packed = gzip.compress(SPEC_EXAMPLE.read_bytes())
     cut = tmp_path / "cut.json.gz"

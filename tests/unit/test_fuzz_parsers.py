@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eksdoctor.bundle import BundleError, parse_document, validate
+from eksdoctor.bundle import MAX_JSON_DEPTH, BundleError, parse_document, validate
 from eksdoctor.collect import kubeconfig as kc
 from eksdoctor.engine import discover, run_checks
 from eksdoctor.findings import Status
 from eksdoctor.model import arn, token
 from eksdoctor.model.awsauth import parse_data
+from eksdoctor.redact import redact_bundle
 
 FAST = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
@@ -35,11 +36,13 @@ def test_bundle_bytes_never_escape_as_anything_but_bundle_error(raw):
 @FAST
 @given(st.integers(min_value=1, max_value=5000))
 def test_deep_nesting_is_refused_cleanly(depth):
-    text = "[" * depth + "]" * depth
+    text = '{"x": ' + "[" * depth + "]" * depth + "}"
     try:
-        parse_document(text.encode(), "deep")
+        redact_bundle(parse_document(text.encode(), "deep"))
     except BundleError as exc:
-        assert "nested deeper" in str(exc)
+        assert "nested deeper" in str(exc) and depth >= MAX_JSON_DEPTH
+    else:
+        assert depth < MAX_JSON_DEPTH
 
 
 def test_huge_numbers_parse_or_fail_cleanly():

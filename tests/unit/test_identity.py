@@ -168,6 +168,22 @@ def test_sso_suffix_near_miss():
     assert arn_near_miss(old, f"arn:aws:iam::{A}:role/AWSReservedSSO_Admin_2222222222222222")[0] == "sso_suffix"
 
 
+SSO_ROLE = f"arn:aws:iam::{A}:role/AWSReservedSSO_Admin_2222222222222222"
+
+
+@pytest.mark.parametrize("written, canonical, kind", [
+    # written much longer or shorter than the canonical ARN: found by the name it shares
+    (f"arn:aws:iam::{A}:role/teams/platform/Platform-Deployer", f"arn:aws:iam::{A}:role/Platform-Deployer", "path"),
+    (f"arn:aws:sts::{A}:assumed-role/Platform-Deployer/ci-run-20261123", f"arn:aws:iam::{A}:role/Platform-Deployer", "sts_form"),
+    (f"arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_1111111111111111", SSO_ROLE, "sso_suffix"),
+    (f"arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_2222222222222222", SSO_ROLE, "sso_path"),
+    (f"arn:aws:iam::{A}:role/AWSReservedSSO_ReadOnly_2222222222222222", SSO_ROLE, ""),
+    (f"arn:aws:iam::{A}:role/some-other-much-longer-role-name", f"arn:aws:iam::{A}:role/Platform-Deployer", ""),
+])
+def test_near_misses_of_long_names(written, canonical, kind):
+    assert arn_near_miss(written, canonical)[0] == kind
+
+
 def test_entries_from_cli_output_documents():
     docs = [{"accessEntries": [ROLE]},
             {"accessEntry": {"principalArn": ROLE, "type": "STANDARD", "kubernetesGroups": ["devs"], "createdAt": "2026-01-01T00:00:00Z"}},
