@@ -118,9 +118,10 @@ def _load_bundle(path):
     otherwise every full collection re-walks them (bench/scale.py: 0.2 s of 2.4 s at 100,000 log events)."""
     import gc
 
-    from .bundle import load_bundle
-    loaded = load_bundle(path)
-    gc.freeze()
+    from .bundle import cycle_collector_paused, load_bundle
+    with cycle_collector_paused():  # frozen before the collector could walk the new document even once
+        loaded = load_bundle(path)
+        gc.freeze()
     return loaded
 
 

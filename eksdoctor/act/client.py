@@ -45,37 +45,23 @@ class ApplyClient:
     """AWS calls for grant / migrate / diagnose --fix, as one identity (a profile, or the default chain)."""
 
     def __init__(self, profile: str | None, region: str | None):
-        creds = collect_aws.make_session("apply", profile=profile, region=region)
+        creds = collect_aws.make_session("apply", profile=profile, region=region, guard=_audit)
         if creds.session is None:
             raise UserError(f"AWS credentials: {creds.problem['message']}")
         self.creds = creds
         self.region = region or creds.session.get_config_variable("region")
         if not self.region:
             raise UserError("no AWS region: give --region (or set AWS_REGION / a profile region)")
-        self._clients: dict = {}
         self.calls: list[str] = []  # every operation sent, in order (for the report and the tests)
 
-    def _client(self, service: str):
-        if service not in self._clients:
-            client = self.creds.session.create_client(service, region_name=self.region, config=collect_aws.client_config())
-            client.meta.events.register("before-call", _audit)
-            self._clients[service] = client
-        return self._clients[service]
-
     def call(self, service: str, operation: str, **params) -> dict:
-        from botocore.exceptions import BotoCoreError, ClientError
-        client = self._client(service)
-        method = collect_aws.snake(operation)
         try:
-            if client.can_paginate(method):
-                response = client.get_paginator(method).paginate(**params).build_full_result()
-            else:
-                response = getattr(client, method)(**params)
-        except (BotoCoreError, ClientError) as exc:
+            response = collect_aws.invoke(self.creds.client(service, self.region), operation, params)
+        except collect_aws.call_errors() as exc:
             record = collect_aws.error_record(exc)
             raise AwsError(record["code"], record["message"]) from None
         self.calls.append(f"{service}:{operation}")
-        return collect_aws.to_cli_json(response)
+        return response
 
     def kube(self, cluster: dict) -> KubeClient:
         """A read-write client for the cluster's API server, as this identity (token minted locally)."""

@@ -6,7 +6,6 @@ the live cluster is re-read on every run anyway, so a step recorded late is foun
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from ..bundle import write_atomic
 from ..errors import UserError
 
 KIND = "eksdoctor-migration"
-STOP_AFTER = "EKSDOCTOR_STOP_AFTER_STEP"  # testing aid: die (like a crash) once this many steps are recorded
 
 
 def _now() -> str:
@@ -59,9 +57,6 @@ class Journal:
         if not self.done(key):
             self.data["done"].append({"key": key, "result": result, "at": _now()})
         self.save()
-        stop = os.environ.get(STOP_AFTER)
-        if stop and stop.isdigit() and len(self.data["done"]) >= int(stop):
-            os._exit(75)  # simulated crash: no clean-up, no further output
 
     def set(self, **values) -> None:
         self.data.update(values)

@@ -92,12 +92,14 @@ def client_config():
 
 class Credentials:
     """A named way to call AWS: a botocore Session (or the reason none could be made), and its clients,
-    each made once (client creation costs tens of milliseconds of CPU)."""
+    each made once (client creation costs tens of milliseconds of CPU). `guard` sees every call before
+    it is sent and refuses what is not allowed: the read-only list here, act/client.py's for --apply."""
 
-    def __init__(self, label: str, session=None, problem: dict | None = None):
+    def __init__(self, label: str, session=None, problem: dict | None = None, guard=_audit):
         self.label = label
         self.session = session
         self.problem = problem
+        self.guard = guard
         self._clients: dict = {}
         self._lock = threading.Lock()  # one session makes one client at a time; other sessions go on
 
@@ -106,7 +108,7 @@ class Credentials:
         with self._lock:
             if key not in self._clients:
                 client = self.session.create_client(service, region_name=region, config=client_config())
-                client.meta.events.register("before-call", _audit)
+                client.meta.events.register("before-call", self.guard)
                 client.meta.events.register("before-send", _name_collector)
                 client.meta.events.register("after-call", _check_body)
                 self._clients[key] = client
@@ -132,7 +134,7 @@ def new_session(region: str | None = None):
 
 
 def make_session(label: str, *, profile: str | None = None, region: str | None = None,
-                 config_file: str | None = None, credentials_file: str | None = None) -> Credentials:
+                 config_file: str | None = None, credentials_file: str | None = None, guard=_audit) -> Credentials:
     from botocore.exceptions import BotoCoreError
     try:
         core = new_session(region)
@@ -143,9 +145,9 @@ def make_session(label: str, *, profile: str | None = None, region: str | None =
         if profile:
             core.set_config_variable("profile", profile)
             core.get_scoped_config()  # raises ProfileNotFound now rather than mid-call
-        return Credentials(label, core)
+        return Credentials(label, core, guard=guard)
     except BotoCoreError as exc:
-        return Credentials(label, None, error_record(exc))
+        return Credentials(label, None, error_record(exc), guard=guard)
 
 
 def from_keys(label: str, access_key: str, secret_key: str, token: str | None, region: str | None) -> Credentials:
@@ -203,6 +205,14 @@ def snake(operation: str) -> str:
     return xform_name(operation)
 
 
+def invoke(client, operation: str, params: dict):
+    """One operation, every page merged when it paginates; the response as the AWS CLI prints it."""
+    method = snake(operation)
+    if client.can_paginate(method):
+        return to_cli_json(client.get_paginator(method).paginate(**params).build_full_result())
+    return to_cli_json(getattr(client, method)(**params))
+
+
 def call(ctx, creds: Credentials, service: str, operation: str, request: dict | None = None, *,
          region: str | None = None, record: bool = True):
     """Call one operation (all pages when it paginates); record it; return the response or None."""
@@ -225,13 +235,7 @@ def call_entry(ctx, creds: Credentials, service: str, operation: str, request: d
         entry["error"] = creds.problem or {"code": "NoCredentials", "message": "no credentials"}
         return entry
     try:
-        client = creds.client(service, region or target_region)
-        method = snake(operation)
-        if client.can_paginate(method):
-            response = client.get_paginator(method).paginate(**request).build_full_result()
-        else:
-            response = getattr(client, method)(**request)
-        entry["response"] = to_cli_json(response)
+        entry["response"] = invoke(creds.client(service, region or target_region), operation, request)
     except call_errors() as exc:
         entry["error"] = error_record(exc)
     return entry

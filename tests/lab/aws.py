@@ -222,6 +222,9 @@ class Front:
             start_response(captured["st"], [(k, v) for k, v in captured["hd"] if k.lower() != "content-length"]
                            + [("Content-Length", str(len(out)))])
             return [out]
+        if fault == "cut":   # held, then dropped: it never reaches moto (see Switch.cut_at)
+            self.switch.released.wait()
+            fault = "5xx"
         if fault == "timeout":
             self.switch.hang()
         elif fault:
@@ -267,6 +270,8 @@ class Front:
         if record["operation"] == "AssumeRole":
             record["role_arn"] = form.get("RoleArn")
         self.switch.seen.append(record)
+        if origin == "client" and self.switch.is_cut(record["operation"]):
+            return "cut"
         fault = self.switch.active(service) if origin == "client" else None
         if fault == "denied" and service == "sts" and record["operation"] != "AssumeRole":
             return None   # GetCallerIdentity needs no permission: STS denies only what a policy can deny

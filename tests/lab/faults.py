@@ -31,6 +31,9 @@ class Switch:
         self.released = threading.Event()   # set when the world stops: hung requests return
         self.seen: list[dict] = []          # appended by the servers; list.append is atomic
         self.tokens: set[str] = set()       # bearer tokens the stand-in received
+        self.cut: tuple[str, int] | None = None   # (AWS operation, nth client request of it): see cut_at
+        self.cut_count = 0
+        self.cut_reached = threading.Event()     # set when the cut request arrives and is being held
 
     def set(self, target: str, kind: str) -> None:
         assert kind in KINDS, kind
@@ -44,6 +47,22 @@ class Switch:
 
     def hang(self) -> None:
         self.released.wait(HANG_SECONDS)
+
+    def cut_at(self, operation: str, nth: int = 1) -> None:
+        """Hold the nth client request for this AWS operation (until the world stops), and then drop it
+        unapplied: a test can kill the client while it waits, a crash at a known point, and knows
+        exactly which writes reached the cloud."""
+        self.cut, self.cut_count = (operation, nth), 0
+        self.cut_reached.clear()
+
+    def is_cut(self, operation: str) -> bool:
+        if self.cut is None or operation != self.cut[0]:
+            return False
+        self.cut_count += 1
+        if self.cut_count != self.cut[1]:
+            return False
+        self.cut_reached.set()
+        return True
 
 
 # -- AWS error bodies in each protocol --------------------------------------------------------------

@@ -4,6 +4,8 @@ backup files) and the lab's state afterwards."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import threading
 
@@ -259,8 +261,14 @@ def test_migrate_resumes_after_a_crash_verifies_removes_the_rows_and_then_change
     state = w.tmp / "eksdoctor-migrate-prod.json"
     full = (*MIGRATE, "--apply", "--yes", "--switch-mode", "--remove-aws-auth-rows", "--backup-dir", "backups")
 
-    crashed = eksdoctor(w, *full, env={"EKSDOCTOR_STOP_AFTER_STEP": "4"})
-    assert crashed.returncode == 75          # died after recording step 4
+    w.switch.cut_at("CreateAccessEntry", 3)     # step 5's write is held by the lab…
+    crashing = subprocess.Popen([str(VENV_BIN / "eksdoctor"), *full], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                cwd=w.tmp, env=w._env(False, {"NO_COLOR": "1"}), start_new_session=True)
+    try:
+        assert w.switch.cut_reached.wait(150), "migrate never reached its fifth step"
+    finally:
+        os.killpg(crashing.pid, signal.SIGKILL)  # …while eksdoctor dies: no clean-up, no further output
+        crashing.communicate()
     journal = json.loads(state.read_text())
     assert [d["key"] for d in journal["done"]] == [
         "switch-mode API_AND_CONFIG_MAP", f"create-access-entry arn:aws:iam::{ACCOUNT}:user/admin",
