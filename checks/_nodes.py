@@ -55,8 +55,30 @@ def node_status(bundle: Bundle) -> list[NodeRole]:
     return out
 
 
-def evaluable(bundle: Bundle) -> str:
+LISTED = {False: ("eks:ListNodegroups", "eks:DescribeNodegroup", "nodegroupName"),
+          True: ("eks:ListFargateProfiles", "eks:DescribeFargateProfile", "fargateProfileName")}
+
+
+def unread_compute(bundle: Bundle, fargate: bool | None = None) -> str:
+    """Why the node groups (fargate=False), Fargate profiles (True) or both (None) are not all known: a
+    listing or a description failed; '' when every one listed was read (an empty list is a full answer:
+    no managed compute, nothing to map)."""
+    for kind in ((False, True) if fargate is None else (fargate,)):
+        listing, description, name = LISTED[kind]
+        calls = bundle.aws(listing)
+        if calls and not any(c.ok for c in calls):
+            return f"{listing} failed ({calls[-1].error_code or 'no answer'})"
+        failed = [c for c in bundle.aws(description) if not c.ok]
+        if failed:
+            return f"{description} of {failed[0].request.get(name) or '?'} failed ({failed[0].error_code or 'no answer'})"
+    return ""
+
+
+def evaluable(bundle: Bundle, fargate: bool | None = None) -> str:
     """'' when the evidence can say whether node roles are mapped; else why not."""
+    unread = unread_compute(bundle, fargate)
+    if unread:
+        return unread
     ev = cluster_evidence(bundle)
     if ev.mode != "API" and ev.aws_auth is None and ev.aws_auth_state != "absent":
         return f"aws-auth is {ev.aws_auth_state}"
@@ -78,16 +100,19 @@ def explained_elsewhere(bundle: Bundle) -> str:
 def report(bundle: Bundle, *, fargate: bool, overwritten: bool) -> Result:
     """node_role_unmapped / fargate_role_missing: the roles of one kind that do not authenticate as nodes,
     unless a whole-ConfigMap cause (deleted, broken, overwritten) already explains them."""
-    if evaluable(bundle):
-        return skipped(f"cannot tell: {evaluable(bundle)}")
+    if evaluable(bundle, fargate):
+        return skipped(f"cannot tell: {evaluable(bundle, fargate)}")
     kind = "Fargate pod execution role" if fargate else "node group role"
-    bad = [r for r in node_status(bundle) if r.fargate == fargate and not r.mapped]
+    roles = [r for r in node_status(bundle) if r.fargate == fargate]
+    bad = [r for r in roles if not r.mapped]
     auth = cluster_evidence(bundle).aws_auth
     extra = [] if fargate or auth is None else [f"{m.where} {m.arn} is an instance profile ARN: the role's ARN is needed"
                                                 for m in auth.roles if ":instance-profile/" in m.arn]
     elsewhere = explained_elsewhere(bundle) or ("aws-auth was overwritten (aws_auth_overwritten)" if overwritten else "")
     if elsewhere and bad:
         return passed(f"{kind}s are missing because {elsewhere}")
+    if not roles and not extra:
+        return passed(f"no {'Fargate profile' if fargate else 'managed node group'}, so no {kind} to map")
     if not bad and not extra:
         return passed(f"every {kind} authenticates as a node")
     detail = "\n".join([describe(r) for r in bad] + extra)

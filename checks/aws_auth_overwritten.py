@@ -37,7 +37,7 @@ CHECK = Check(
     title="aws-auth was overwritten without the node and Fargate roles",
     severity="critical",
     stage="authentication",
-    needs=("aws:eks:DescribeNodegroup",),
+    needs=("aws:eks:ListNodegroups",),
     docs="docs/checks/aws_auth_overwritten.md",
     summary=("EKS adds managed node group and Fargate roles to aws-auth itself. When IaC rewrites the ConfigMap from "
              "its own list, those rows disappear and every node drops out."),

@@ -10,7 +10,7 @@ CHECK = Check(
     title="Fargate pod execution role is not mapped",
     severity="high",
     stage="authentication",
-    needs=("aws:eks:DescribeFargateProfile",),
+    needs=("aws:eks:ListFargateProfiles",),
     docs="docs/checks/fargate_role_missing.md",
     summary=("Fargate nodes authenticate with the profile's pod execution role, mapped as system:node:{{SessionName}} in "
              "system:bootstrappers, system:nodes and system:node-proxier (or a FARGATE_LINUX access entry)."),

@@ -10,7 +10,7 @@ CHECK = Check(
     title="Node role is not mapped as a node",
     severity="high",
     stage="authentication",
-    needs=("aws:eks:DescribeNodegroup",),
+    needs=("aws:eks:ListNodegroups",),
     docs="docs/checks/node_role_unmapped.md",
     summary=("A node role must map to system:node:{{EC2PrivateDNSName}} in system:bootstrappers and system:nodes (plus "
              "eks:kube-proxy-windows on Windows), or have an EC2_LINUX/EC2_WINDOWS access entry; otherwise kubelet "

@@ -184,8 +184,12 @@ def error_record(exc: BaseException) -> dict:
         return {"code": "InvalidResponse", "message": str(exc).split("\n", 1)[0][:300]}
     if isinstance(exc, bx.ClientError):
         err = exc.response.get("Error", {})
-        record = {"code": err.get("Code") or "ClientError", "message": err.get("Message") or str(exc)}
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        message = str(err.get("Message") or exc)
+        if message.lstrip().startswith("<"):  # a page botocore could not read as an AWS error: name it, not quote it
+            message = (f"HTTP {status or '?'} with a web page, not an AWS error: a proxy or gateway answered, "
+                       "or the endpoint does not serve this API")
+        record = {"code": err.get("Code") or "ClientError", "message": message}
         if status:
             record["http_status"] = status
         return record

@@ -40,6 +40,18 @@ def test_a_refused_list_is_evidence_and_nothing_is_described():
     assert "eks:DescribeIdentityProviderConfig" not in ctx.data["aws"]
 
 
+def test_a_web_page_instead_of_an_aws_error_is_named_not_quoted():
+    """A proxy, or an endpoint without this API, answers a 404 HTML page: the record says so in one line."""
+    ctx, stub = stubbed_context("eks")
+    page = "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    stub.add_client_error("list_identity_provider_configs", "404", page, 404)
+    with stub:
+        collect_identity_providers(ctx)
+    error = ctx.data["aws"]["eks:ListIdentityProviderConfigs"][0]["error"]
+    assert error["http_status"] == 404 and "<" not in error["message"] and "\n" not in error["message"]
+    assert error["message"].startswith("HTTP 404 with a web page, not an AWS error")
+
+
 def analyze_with(tmp_path, edit) -> dict:
     bundle = json.loads((FIXTURES / "healthy__oidc" / "bundle.json").read_text())
     bundle["symptom"] = {"command": "kubectl get pods", "output": "error: You must be logged in to the server (Unauthorized)"}

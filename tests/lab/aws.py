@@ -363,6 +363,10 @@ class Front:
             raise eks_error(404, "ResourceNotFoundException", f"No cluster found for name: {seg[1]}.")
         if seg == ["clusters", c.name, "update-config"] and method == "POST":
             self._update_config(json.loads(body or b"{}"))
+        if seg == ["clusters", c.name, "identity-provider-configs"] and method == "GET":
+            raise _json(200, {"identityProviderConfigs": []})   # the lab's cluster trusts no OIDC provider
+        if seg == ["clusters", c.name, "identity-provider-configs", "describe"] and method == "POST":
+            raise eks_error(404, "ResourceNotFoundException", "No identity provider config found.")
         if len(seg) < 3 or seg[0] != "clusters" or seg[2] != "access-entries":
             return
         if seg[1] != c.name:
