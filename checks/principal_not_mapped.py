@@ -19,6 +19,9 @@ SPECIFIC_CAUSES = (
     "access_entry_stale_principal_id", "access_entry_path_stripped", "cross_account_principal", "creator_only_access",
     "creator_unknown_or_deleted", "bootstrap_admin_disabled",
 )
+# A token the server cannot verify is refused before any mapping is consulted: then a 401 (on the probe and
+# on the caller's own aws-auth read) says nothing about whether the principal is mapped.
+TOKEN_CAUSES = ("wrong_cluster_name_in_token", "token_reused_over_15min", "clock_skew", "sts_endpoint_problem")
 # These can be skipped for missing evidence (aws-auth, the partition), and a skipped dependency would block
 # this check even where they do not apply; so it steps aside for them itself, on the condition they fail on.
 DEFERRED = {"path": "role_path_in_aws_auth", "sso_path": "sso_role_in_aws_auth", "partition": "partition_arn_format"}
@@ -74,7 +77,7 @@ CHECK = Check(
     severity="high",
     stage="authentication",
     needs=("aws:sts:GetCallerIdentity",),
-    depends_on=SPECIFIC_CAUSES,
+    depends_on=SPECIFIC_CAUSES + TOKEN_CAUSES,
     docs="docs/checks/principal_not_mapped.md",
     summary=("The caller's canonical ARN is neither the cluster creator, nor in an access entry, nor in aws-auth, "
              "so the authenticator answers 'identity is not mapped' and kubectl prints Unauthorized."),
