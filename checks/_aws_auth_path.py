@@ -17,6 +17,10 @@ from ._server import blocked, caller, cannot_tell, confidence, evidence_of, log_
 
 def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     parsed, call = aws_auth(bundle)
+    t = target(bundle)
+    if t.auth_mode == "API":  # whatever aws-auth holds, and whether or not it could be read
+        return not_applicable("the cluster's authentication mode is API: aws-auth is not consulted",
+                              evidence=[call.pointer] if call else [])
     if parsed is None:
         reason = f"aws-auth could not be read ({call.error_code})" if call is not None else "aws-auth was not read"
         return cannot_tell(f"nothing to check: {reason}", evidence=[call.pointer] if call else [])
@@ -24,9 +28,6 @@ def run_path_check(bundle: Bundle, *, sso: bool) -> Result:
     rows = [m for m in parsed.roles if m.valid and arns.has_path(m.arn) and arns.is_sso_role(m.arn) == sso]
     if not rows:
         return passed(f"no mapRoles row names a {kind} with a path", evidence=[call.pointer])
-    t = target(bundle)
-    if t.auth_mode == "API":
-        return not_applicable("the cluster's authentication mode is API: aws-auth is not consulted", evidence=[call.pointer])
     x = caller(bundle)
     mine = [m for m in rows if x and x.principal.canonical and arns.same_principal(arns.strip_path(m.arn), x.principal.canonical)]
     evidence = evidence_of(bundle, x)

@@ -342,8 +342,7 @@ def report(
     """Write one self-contained document for a ticket: verdict, ranked findings with fixes, the
     evidence, the environment and the collection errors (Markdown, or HTML that needs no network)."""
     from .bundle import save_bundle as write_bundle
-    from .bundle import write_atomic
-    from .bundle import validate
+    from .bundle import validate, write_atomic
     from .redact import redact_bundle
 
     fmt = _report_format(out)

@@ -172,6 +172,10 @@ def test_access_entry_without_policy_is_forbidden_until_one_is_associated(lab):
     run, diagnosis, _ = diagnose(world)
     first = diagnosis["findings"][0]
     assert (run.code, first["id"], first["status"]) == (1, "access_entry_no_permissions", "fail")
+    by_id = {f["id"]: f for f in diagnosis["findings"]}
+    for check in ("role_path_in_aws_auth", "sso_role_in_aws_auth"):  # mode API: aws-auth is not consulted at all
+        assert (by_id[check]["status"], by_id[check]["detail"]) == (
+            "pass", "the cluster's authentication mode is API: aws-auth is not consulted")
     apply_fix(world, first)           # associate-access-policy
     assert_kubectl_works(world)
 
