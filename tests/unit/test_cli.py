@@ -95,6 +95,23 @@ def test_a_bundle_nested_too_deeply_exits_2_with_one_line(tmp_path, command, dep
         assert result.code in (0, 1, 3) and "Traceback" not in result.err
 
 
+def test_a_gzip_bomb_is_refused_at_the_size_limit(tmp_path):
+    """A ~0.5 MB file that inflates past MAX_BUNDLE_BYTES (512 MiB of spaces, valid JSON whitespace): refused
+    with one line once the limit is passed, never parsed."""
+    import zlib
+
+    from eksdoctor.bundle import MAX_BUNDLE_BYTES
+    bomb = tmp_path / "bomb.json.gz"
+    packer, chunk = zlib.compressobj(9, zlib.DEFLATED, 31), b" " * (1 << 20)
+    with bomb.open("wb") as out:
+        out.write(packer.compress(b"{"))
+        for _ in range(MAX_BUNDLE_BYTES // len(chunk) + 1):
+            out.write(packer.compress(chunk))
+        out.write(packer.compress(b"}") + packer.flush())
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    assert f"decompresses to more than {MAX_BUNDLE_BYTES} bytes" in _one_line_error(run_cli("analyze", str(bomb)))
+
+
 def test_truncated_gzip_exits_2(tmp_path):
     packed = gzip.compress(SPEC_EXAMPLE.read_bytes())
     cut = tmp_path / "cut.json.gz"
