@@ -59,6 +59,10 @@ def run(bundle):
     lines = list(x.reasons)
     if ev.creator is not None and not x.is_creator:
         lines.append(f"The cluster creator is {ev.creator.describe()}; it (or any cluster admin) can add you.")
+    if arns.is_sso_role(p.canonical) and ev.mode != "API" and ev.aws_auth_state == "unreadable":
+        lines.append(f"This is an IAM Identity Center role. If aws-auth has a row for it, that row must name "
+                     f"{arns.strip_path(p.canonical)} without the aws-reserved/sso.amazonaws.com/… path: a row with "
+                     "the path never matches (sso_role_in_aws_auth), the usual cause for these roles.")
     # The grant first (an admin runs it); when the caller could not read the mapping sources, the read-only
     # commands an admin can run to confirm it follow.
     fix = grant(bundle, p, f"maps {p.canonical} to a Kubernetes identity") + admin_steps(bundle, x)

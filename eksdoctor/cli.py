@@ -600,7 +600,12 @@ def migrate(
 
 
 def main() -> None:
-    """Entry point: usage errors (click's and ours) become one line on stderr and exit 2."""
+    """Entry point: usage errors (click's and ours) become one line on stderr and exit 2. Libraries' Python
+    warnings (urllib3's missing-PySocks notice when the Kubernetes client loads requests, deprecations)
+    are not for the person reading the diagnosis: hidden unless asked for with -W or PYTHONWARNINGS."""
+    if not sys.warnoptions:
+        import warnings
+        warnings.simplefilter("ignore")
     try:
         _main()
     except SystemExit as exc:

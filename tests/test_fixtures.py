@@ -32,6 +32,10 @@ def test_fixture(name):
         commands = "\n".join(step["command"] for step in first["fix"])
         for text in expect.get("fix_contains", []):
             assert text in commands
+        for text in expect.get("fix_lacks", []):
+            assert text not in commands
+        for text in expect.get("detail_contains", []):
+            assert text in first["detail"]
     by_id = {f["id"]: f for f in findings}
     for check_id, status in expect.get("present", {}).items():
         assert by_id[check_id]["status"] == status, by_id[check_id]

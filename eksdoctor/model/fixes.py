@@ -179,12 +179,16 @@ def switch_mode(t: Target, mode: str = "API_AND_CONFIG_MAP") -> tuple[FixStep, .
 
 
 def admin_read_steps(t: Target, caller_arn: str) -> tuple[FixStep, ...]:
-    """What an admin runs when the affected user cannot read entries or aws-auth themselves."""
+    """What an admin runs when the affected user cannot read entries or aws-auth themselves: the sources
+    the cluster's mode consults (both when the mode is unknown)."""
+    mode = t.auth_mode
+    entries = FixStep(f"aws eks list-access-entries{_region(t)} --cluster-name {q(t.cluster)}", CLUSTER_ADMIN,
+                      "the affected user cannot read the cluster's access entries; an admin can")
+    configmap = FixStep("kubectl get configmap aws-auth -n kube-system -o yaml", CLUSTER_ADMIN,
+                        "the affected user cannot read aws-auth; an admin can")
     return (
-        FixStep(f"aws eks list-access-entries{_region(t)} --cluster-name {q(t.cluster)}", CLUSTER_ADMIN,
-                "the affected user cannot read the cluster's access entries; an admin can"),
-        FixStep("kubectl get configmap aws-auth -n kube-system -o yaml", CLUSTER_ADMIN,
-                "the affected user cannot read aws-auth; an admin can"),
+        *((entries,) if mode != "CONFIG_MAP" else ()),
+        *((configmap,) if mode != "API" else ()),
         FixStep(f"eksdoctor diagnose --cluster {q(t.cluster)}{_region(t)} --save-bundle cluster.json.gz && "
                 f"eksdoctor explain --bundle cluster.json.gz --arn {q(caller_arn)}", CLUSTER_ADMIN,
                 "or let eksdoctor read everything as the admin and say exactly what this principal becomes"),
