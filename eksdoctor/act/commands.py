@@ -10,10 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UserError
-from ..model.identity import explain, principal_from_arn
 from .apply import Options, Runner, confirm, preview
 from .client import ApplyClient
-from .guard import sample_arn
+from .guard import session_of
 from .journal import Journal
 from .migrate import plan_migration, verify
 from .plan import (EditAwsAuth, GrantRequest, Plan, PlanError, SwitchMode, check_request, grantee, keep_caller_steps, plan_grant, render,
@@ -82,8 +81,7 @@ def _verify_grant(client, cluster, who, req, plan, echo) -> int:
     if read is None:
         return INCOMPLETE
     snap, _ = read
-    sample = sample_arn(who.entry_arn)
-    x = explain(principal_from_arn(sample, iam=snap.evidence().iam_for(sample)), snap.evidence())
+    x = session_of(snap.evidence(), who.entry_arn)
     wanted_groups = [g for s in plan.steps if isinstance(s, EditAwsAuth) for e in s.edits for g in getattr(e, "groups", ())]
     wanted_groups += list(req.groups)
     missing = [g for g in dict.fromkeys(wanted_groups) if g not in x.groups]

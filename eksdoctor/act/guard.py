@@ -43,8 +43,10 @@ def sample_arn(arn: str, username: str = "") -> str | None:
     return arn if parsed.resource_type in ("user", "root") else None
 
 
-def as_row_would(ev: ClusterEvidence, m: Mapping) -> Explanation | None:
-    sample = sample_arn(m.arn, m.username)
+def session_of(ev: ClusterEvidence, arn: str, username: str = "") -> Explanation | None:
+    """What a session of `arn` (a node's when `username` is a node template) becomes on the cluster `ev`;
+    None for an ARN no session can have."""
+    sample = sample_arn(arn, username)
     return explain(principal_from_arn(sample, iam=ev.iam_for(sample)), ev) if sample else None
 
 
@@ -63,11 +65,8 @@ def admins(ev: ClusterEvidence) -> set[str]:
     if ev.entries is not None:
         candidates += [(e.principal_arn, "") for e in ev.entries.entries]
     for arn, username in candidates:
-        sample = sample_arn(arn, username)
-        if sample is None:
-            continue
-        x = explain(principal_from_arn(sample, iam=ev.iam_for(sample)), ev)
-        if x.authenticated and x.is_admin and x.matched_by != "creator bootstrap":
+        x = session_of(ev, arn, username)
+        if x is not None and x.authenticated and x.is_admin and x.matched_by != "creator bootstrap":
             found.add(arns.strip_path(arn).casefold())
     return found
 
@@ -101,7 +100,7 @@ def review(before: dict, after: dict, ev: ClusterEvidence, node_roles: frozenset
             dangers.append(f"{m.where} maps node/Fargate role {m.arn}: removing it can take its nodes or pods out "
                            "of the cluster")
             continue
-        was, now = as_row_would(ev_before, m), as_row_would(ev_after, m)
+        was, now = session_of(ev_before, m.arn, m.username), session_of(ev_after, m.arn, m.username)
         if was is not None and now is not None and was.authenticated and not now.authenticated:
             dangers.append(f"{m.arn} ({m.where}) authenticates now and would not after this change")
     for account in ev_before.aws_auth.accounts:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from ..model import arn as arns
 from ..model.awsauth import Mapping, effective, parse_data
-from ..model.identity import MASTERS, ClusterEvidence, explain, principal_from_arn
+from ..model.identity import MASTERS, ClusterEvidence
 from ..model.lint import arn_problems, is_node
 from . import awsauth_edit as edits
-from .guard import sample_arn
+from .guard import session_of
 from .plan import (CreateEntry, EditAwsAuth, Plan, Snapshot, SwitchMode, UpdateEntry, entry_username_problem,
                    keep_caller_steps, policy_steps, reserved)
 
@@ -177,8 +177,7 @@ def verify(rows: list[Row], ev: ClusterEvidence) -> list[Verified]:
     for r in rows:
         if r.skipped:
             continue
-        sample = sample_arn(r.entry_arn, r.username)
-        x = explain(principal_from_arn(sample, iam=ev.iam_for(sample)), ev)
+        x = session_of(ev, r.entry_arn, r.username)
         problems = []
         if not x.authenticated or x.matched_by != "access entry":
             problems.append("not authenticated by an access entry" if not x.authenticated else f"matched by {x.matched_by}")
