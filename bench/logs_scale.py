@@ -18,12 +18,10 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 
 ACCOUNT = "111122223333"
@@ -138,22 +136,28 @@ def make_bundle(n: int, seed: int = 7) -> dict:
     }
 
 
-def run_once(path: str) -> tuple[float, float, float, dict]:
-    """Wall seconds, peak MB and CPU seconds of one `eksdoctor analyze`, in a fresh process (so its max
-    RSS is its own). CPU seconds (user + system) are what the wall time would be on an idle machine."""
+def measure(args: list[str]) -> tuple[float, float, float, int, bytes]:
+    """Wall seconds, peak MB, CPU seconds, exit code and stdout of one eksdoctor command in a fresh
+    process (run from a small wrapper so the child's max RSS is the command's own). CPU seconds (user +
+    system) are what the wall time would be on an idle machine."""
     code = ("import resource, subprocess, sys, time\n"
             "t = time.perf_counter()\n"
-            "p = subprocess.run([sys.executable, '-m', 'eksdoctor', 'analyze', sys.argv[1], '-o', 'json'], capture_output=True)\n"
+            "p = subprocess.run([sys.executable, '-m', 'eksdoctor', *sys.argv[1:]], capture_output=True)\n"
             "dt = time.perf_counter() - t\n"
             "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-            "cpu = use.ru_utime + use.ru_stime\n"
-            "sys.stdout.buffer.write(f'{dt} {use.ru_maxrss / 1024} {cpu} {p.returncode}\\n'.encode() + p.stdout)\n")
-    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, check=True).stdout
-    head, _, doc = out.partition(b"\n")
+            "sys.stdout.buffer.write(f'{dt} {use.ru_maxrss / 1024} {use.ru_utime + use.ru_stime} {p.returncode}\\n'.encode() + p.stdout)\n")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, check=True).stdout
+    head, _, stdout = out.partition(b"\n")
     seconds, peak, cpu, rc = head.split()
+    return float(seconds), float(peak), float(cpu), int(rc), stdout
+
+
+def run_once(path: str) -> tuple[float, float, float, dict]:
+    """Wall seconds, peak MB and CPU seconds of one `eksdoctor analyze`, and its JSON (with its exit code)."""
+    seconds, peak, cpu, rc, doc = measure(["analyze", path, "-o", "json"])
     result = json.loads(doc) if doc.strip() else {}
-    result["exit_code"] = int(rc)
-    return float(seconds), float(peak), float(cpu), result
+    result["exit_code"] = rc
+    return seconds, peak, cpu, result
 
 
 def main() -> None:

@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from logs_scale import ACCOUNT, CALLER_ROLE, CLUSTER, make_bundle  # noqa: E402
+from logs_scale import ACCOUNT, CALLER_ROLE, CLUSTER, make_bundle, measure  # noqa: E402
 
 POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 
@@ -87,21 +86,6 @@ def aws_auth_manifest(rows: int) -> str:
     for key, text in aws_auth_data(rows).items():
         out += f"  {key}: |\n" + "".join(f"    {line}\n" for line in text.splitlines())
     return out + "kind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n"
-
-
-def measure(args: list[str]) -> tuple[float, float, float, int, bytes]:
-    """Wall seconds, peak MB, CPU seconds, exit code and stdout of one eksdoctor command in a fresh
-    process (run from a small wrapper so the child's max RSS is the command's own)."""
-    code = ("import resource, subprocess, sys, time\n"
-            "t = time.perf_counter()\n"
-            "p = subprocess.run([sys.executable, '-m', 'eksdoctor', *sys.argv[1:]], capture_output=True)\n"
-            "dt = time.perf_counter() - t\n"
-            "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-            "sys.stdout.buffer.write(f'{dt} {use.ru_maxrss / 1024} {use.ru_utime + use.ru_stime} {p.returncode}\\n'.encode() + p.stdout)\n")
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, check=True).stdout
-    head, _, stdout = out.partition(b"\n")
-    seconds, peak, cpu, rc = head.split()
-    return float(seconds), float(peak), float(cpu), int(rc), stdout
 
 
 def best(runs: list) -> tuple:
