@@ -50,8 +50,7 @@ def node_status(bundle: Bundle) -> list[NodeRole]:
         if parsed is None:
             continue
         session = FARGATE_SESSION if kind == "fargate" else INSTANCE_SESSION
-        sts = f"arn:{parsed.partition}:sts::{parsed.account}:assumed-role/{parsed.name}/{session}"
-        out.append(NodeRole(kind, owner, role, pointer, explain_for(bundle, sts)))
+        out.append(NodeRole(kind, owner, role, pointer, explain_for(bundle, arns.assumed_role_arn(parsed, session))))
     return out
 
 

@@ -39,7 +39,7 @@ def sample_arn(arn: str, username: str = "") -> str | None:
         return None
     if parsed.resource_type == "role":
         session = NODE_SESSION if "{{EC2PrivateDNSName}}" in username else PERSON_SESSION
-        return f"arn:{parsed.partition}:sts::{parsed.account}:assumed-role/{parsed.name}/{session}"
+        return arns.assumed_role_arn(parsed, session)
     return arn if parsed.resource_type in ("user", "root") else None
 
 

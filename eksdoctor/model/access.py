@@ -120,7 +120,7 @@ def default_username(entry_type: str, principal_arn: str) -> str:
         return "system:node:{{SessionName}}"
     parsed = arns.try_parse(principal_arn)
     if parsed and parsed.service == "iam" and parsed.resource_type == "role":
-        return f"arn:{parsed.partition}:sts::{parsed.account}:assumed-role/{parsed.name}/{{{{SessionName}}}}"
+        return arns.assumed_role_arn(parsed, "{{SessionName}}")
     return principal_arn
 
 

@@ -115,6 +115,11 @@ def principal_type(text: str) -> str:
     return "NONE"
 
 
+def assumed_role_arn(role: Arn, session: str) -> str:
+    """The STS ARN a session of this IAM role presents (its path dropped, as STS drops it)."""
+    return f"arn:{role.partition}:sts::{role.account}:assumed-role/{role.name}/{session}"
+
+
 def strip_path(text: str) -> str:
     """StripPath: role ARNs with a path become role/<name>; everything else is unchanged."""
     arn = try_parse(text)

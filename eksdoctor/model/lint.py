@@ -317,9 +317,8 @@ def _sample_session(m: Mapping) -> str | None:
     if parsed is None or parsed.service != "iam":
         return None
     if parsed.resource_type == "role":
-        name = parsed.name
         session = NODE_SESSION if "{{EC2PrivateDNSName}}" in m.username else PERSON_SESSION
-        return f"arn:{parsed.partition}:sts::{parsed.account}:assumed-role/{name}/{session}"
+        return arns.assumed_role_arn(parsed, session)
     return m.arn
 
 
